@@ -1,0 +1,89 @@
+"""Argument checks shared by the kit: every error names the argument and what was expected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+
+def as_array(
+    value: Any,
+    name: str,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    allow_nan: bool = False,
+    dtype: type | None = float,
+    min_rows: int = 1,
+) -> np.ndarray:
+    """Convert ``value`` to a numpy array, or raise a clear error.
+
+    >>> as_array([[1, 2], [3, 4]], "X", ndim=2).shape
+    (2, 2)
+    >>> as_array([1.0, float("nan")], "y_score")
+    Traceback (most recent call last):
+    ...
+    ValueError: y_score: expected no NaN values, found 1 NaN
+    """
+    try:
+        arr = np.asarray(value, dtype=dtype) if dtype is not None else np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name}: expected an array-like of numbers, got {type(value).__name__} ({exc})") from None
+    if ndim is not None:
+        wanted = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in wanted:
+            shapes = " or ".join(f"{d}-D" for d in wanted)
+            raise ValueError(f"{name}: expected a {shapes} array, got shape {arr.shape}")
+    if arr.ndim >= 1 and arr.shape[0] < min_rows:
+        raise ValueError(f"{name}: expected at least {min_rows} row(s), got {arr.shape[0]}")
+    if not allow_nan and arr.dtype.kind == "f":
+        n_nan = int(np.isnan(arr).sum())
+        if n_nan:
+            raise ValueError(f"{name}: expected no NaN values, found {n_nan} NaN")
+    return arr
+
+
+def same_length(**arrays: Any) -> int:
+    """Check that every named array has the same first dimension; return it.
+
+    >>> same_length(X=np.zeros((3, 2)), y=[0, 1, 1])
+    3
+    """
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        desc = ", ".join(f"{k} has {v}" for k, v in lengths.items())
+        raise ValueError(f"expected the same number of rows: {desc}")
+    return next(iter(lengths.values()))
+
+
+def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
+    """Raise unless ``value`` is one of ``choices``.
+
+    >>> check_choice("quick", "scale", ["quick", "full"])
+    'quick'
+    """
+    choices = list(choices)
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {choices}, got {value!r}")
+    return value
+
+
+def check_range(value: Any, name: str, *, low: float | None = None, high: float | None = None,
+                integer: bool = False) -> Any:
+    """Raise unless ``low <= value <= high`` (and an int when ``integer``).
+
+    >>> check_range(0.3, "eps", low=0, high=1)
+    0.3
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__}")
+    if integer and not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected an integer, got {value!r}")
+    if np.isnan(value):
+        raise ValueError(f"{name}: expected a number, got NaN")
+    if low is not None and value < low:
+        raise ValueError(f"{name}: expected a value >= {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name}: expected a value <= {high}, got {value}")
+    return value

@@ -1,0 +1,133 @@
+"""The Check cell: a notebook's claims, asserted, and its figures recorded for the scoreboard.
+
+Every lesson ends its experiment with one visible cell::
+
+    check = Check("03_data-augmentation", metric="accuracy on real test digits")
+    check.record(baseline=0.95, failure=0.81, mitigated=0.94)
+    check.claim("rot180 raises 6<->9 confusions by >= 5 points", gap >= 0.05, value=gap)
+    check.finish()
+
+``finish`` prints the claims, raises ``AssertionError`` if any fails, and, when the
+environment variable ``KIT_RESULTS_DIR`` is set (``python -m kit run`` sets it), writes a JSON
+record that the scoreboard reads. Idea from cleanlab's tutorials, which end in a cell that
+fails when the claim stops holding.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+RESULTS_ENV = "KIT_RESULTS_DIR"
+
+
+@dataclass
+class Claim:
+    """One asserted statement of a lesson."""
+
+    text: str
+    holds: bool
+    value: float | str | None = None
+
+
+def _fmt(value: float | str | None, digits: int) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return f"{value:.{digits}f}"
+
+
+@dataclass
+class Check:
+    """Collect a lesson's figures and claims; ``finish`` asserts them.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's file stem, e.g. ``"03_data-augmentation"``.
+    metric : str
+        What ``baseline`` / ``failure`` / ``mitigated`` measure.
+    digits : int
+        Decimals shown (stored outputs must not depend on noise below this).
+
+    Examples
+    --------
+    >>> check = Check("00_welcome", metric="accuracy")
+    >>> check.record(baseline=0.97, failure=0.41, mitigated=0.97)
+    >>> check.claim("the failure costs >= 20 points", 0.97 - 0.41 >= 0.20, value=0.56)
+    >>> check.finish()
+    Check 00_welcome -- accuracy: baseline 0.970 | failure 0.410 | mitigated 0.970
+      PASS  the failure costs >= 20 points  (0.560)
+    All 1 claims hold.
+    """
+
+    notebook: str
+    metric: str
+    digits: int = 3
+    figures: dict[str, float | None] = field(default_factory=dict)
+    claims: list[Claim] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.notebook, str) or not self.notebook:
+            raise ValueError("notebook: expected the notebook's file stem, e.g. '03_data-augmentation'")
+        if not isinstance(self.metric, str) or not self.metric:
+            raise ValueError("metric: expected a short description of what is measured")
+
+    def record(self, *, baseline: float, failure: float, mitigated: float) -> None:
+        """Record the three measured states of the lesson (floats, shown on the scoreboard)."""
+        for name, value in (("baseline", baseline), ("failure", failure), ("mitigated", mitigated)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(float(value)):
+                raise ValueError(f"{name}: expected a finite number, got {value!r}")
+            self.figures[name] = float(value)
+
+    def claim(self, text: str, holds: bool, *, value: float | str | None = None) -> None:
+        """Add a claim; ``holds`` is its truth, ``value`` the figure that decides it."""
+        if not isinstance(text, str) or not text:
+            raise ValueError("text: expected the claim as a sentence")
+        try:
+            truth = bool(holds)
+        except Exception as exc:  # numpy arrays of several values land here
+            raise ValueError(f"holds: expected a single truth value, got {holds!r}") from exc
+        if value is not None and not isinstance(value, str):
+            value = float(value)
+        self.claims.append(Claim(text, truth, value))
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.claims) and all(c.holds for c in self.claims)
+
+    def summary(self) -> str:
+        figs = " | ".join(f"{k} {_fmt(v, self.digits)}" for k, v in self.figures.items())
+        lines = [f"Check {self.notebook} -- {self.metric}: {figs}" if figs else f"Check {self.notebook}"]
+        for c in self.claims:
+            shown = f"  ({_fmt(c.value, self.digits)})" if c.value is not None else ""
+            lines.append(f"  {'PASS' if c.holds else 'FAIL'}  {c.text}{shown}")
+        return "\n".join(lines)
+
+    def finish(self) -> None:
+        """Print the claims, write the scoreboard record, and raise if a claim fails."""
+        if not self.claims:
+            raise AssertionError("Check.finish: no claims were made; a Check cell must assert something")
+        if set(self.figures) != {"baseline", "failure", "mitigated"}:
+            raise AssertionError("Check.finish: call record(baseline=..., failure=..., mitigated=...) first")
+        print(self.summary())
+        out = os.environ.get(RESULTS_ENV)
+        if out:
+            path = Path(out)
+            path.mkdir(parents=True, exist_ok=True)
+            record = {
+                "notebook": self.notebook,
+                "metric": self.metric,
+                "figures": self.figures,
+                "claims": [asdict(c) for c in self.claims],
+                "passed": self.passed,
+            }
+            (path / f"{self.notebook}.json").write_text(json.dumps(record, indent=2))
+        failed = [c.text for c in self.claims if not c.holds]
+        if failed:
+            raise AssertionError(f"{len(failed)} claim(s) failed: " + "; ".join(failed))
+        print(f"All {len(self.claims)} claims hold.")
