@@ -27,6 +27,8 @@ class SmallCNN(nn.Module):
     n_classes : int
     width : int
         Channels of the first conv layer (the second has twice as many).
+    seed : int
+        Seeds the initial weights (``train`` re-initialises from its own ``seed``).
 
     Examples
     --------
@@ -35,20 +37,22 @@ class SmallCNN(nn.Module):
     torch.Size([2, 10])
     """
 
-    def __init__(self, size: int = 28, n_classes: int = 10, *, width: int = 16) -> None:
+    def __init__(self, size: int = 28, n_classes: int = 10, *, width: int = 16, seed: int = 0) -> None:
         super().__init__()
         check_range(size, "size", low=4, integer=True)
         check_range(n_classes, "n_classes", low=2, integer=True)
         check_range(width, "width", low=1, integer=True)
         self.size, self.n_classes, self.width = size, n_classes, width
         pool = 2 if size >= 16 else 1
-        self.features = nn.Sequential(
-            nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(pool),
-            nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(pool),
-        )
         side = size // pool // pool
-        self.head = nn.Sequential(nn.Flatten(), nn.Linear(2 * width * side * side, 64), nn.ReLU(),
-                                  nn.Linear(64, n_classes))
+        with torch.random.fork_rng(devices=[]):  # layer constructors draw from the global RNG
+            self.features = nn.Sequential(
+                nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(pool),
+                nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(pool),
+            )
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(2 * width * side * side, 64), nn.ReLU(),
+                                      nn.Linear(64, n_classes))
+        _reset_parameters(self, torch.Generator().manual_seed(seed))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() == 3:

@@ -1,0 +1,163 @@
+"""The catalogue: the survey's map (stages -> steps -> our notebooks), in one place.
+
+The welcome notebook's map, ``notebooks/README.md``, ``casestudies/README.md`` and the
+scoreboard's "survey step" column are all generated from ``LESSONS`` so they never disagree.
+Regenerate the READMEs with ``python -m kit catalogue --write``.
+
+>>> find("3").stem
+'03_data-augmentation'
+>>> find("evasion").number
+21
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+SURVEY = ("Paleyes, Urma & Lawrence (2022), Challenges in Deploying Machine Learning: "
+          "a Survey of Case Studies, ACM Computing Surveys 55(6); arXiv:2011.09926")
+
+STAGES = ("Welcome", "Data management", "Model learning", "Model verification", "Model deployment",
+          "Cross-cutting aspects", "Case studies")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One notebook of the kit and the survey step it re-enacts."""
+
+    number: int
+    slug: str
+    stage: str
+    step: str
+    breaks: str
+    fixes: str
+    modules: tuple[str, ...] = ()
+    folder: str = "notebooks"
+
+    @property
+    def stem(self) -> str:
+        return f"{self.number:02d}_{self.slug}"
+
+    def path(self, root: Path) -> Path:
+        return Path(root) / self.folder / f"{self.stem}.ipynb"
+
+    def available(self, root: Path) -> bool:
+        return self.path(root).exists()
+
+    def __repr__(self) -> str:
+        return f"Lesson({self.stem!r}, step={self.step!r})"
+
+
+def _l(n, slug, stage, step, breaks, fixes, modules=()):
+    return Lesson(n, slug, stage, step, breaks, fixes, tuple(modules))
+
+
+LESSONS: tuple[Lesson, ...] = (
+    _l(0, "welcome", "Welcome", "How to use the kit",
+       "serving forgets the scaler the model was trained with (train/serving skew)",
+       "ship the fitted pipeline, not the bare model", ["data", "check", "catalogue"]),
+    _l(1, "collection-joins", "Data management", "Data collection",
+       "joins across sources drop/duplicate rows and leak the future", "as-of joins, row-count contracts"),
+    _l(2, "preprocessing-leakage", "Data management", "Data preprocessing",
+       "preprocessing fitted before the split; unseen categories", "one fitted pipeline, missing indicators"),
+    _l(3, "data-augmentation", "Data management", "Data augmentation",
+       "augmentations that change labels; synthetic data unlike real data",
+       "label-preserving policy tuned on real data, drift gate, real-data weighting",
+       ["augment", "drift", "synth", "nets"]),
+    _l(4, "data-profiling", "Data management", "Data analysis",
+       "hidden sentinels, duplicates, under-represented subgroups", "profile first"),
+    _l(5, "model-selection", "Model learning", "Model selection",
+       "the leaderboard winner breaks the latency budget", "constraint-aware selection"),
+    _l(6, "training-cost", "Model learning", "Training",
+       "exhaustive search burns compute and CO2", "successive halving, measured energy"),
+    _l(7, "privacy-membership", "Model learning", "Privacy-aware training",
+       "an overfit model leaks its training set", "regularisation, DP-SGD"),
+    _l(8, "business-metrics", "Model learning", "Requirement encoding",
+       "the most accurate model is not the most profitable", "decide on expected cost"),
+    _l(9, "formal-verification", "Model verification", "Formal verification",
+       "good accuracy, violated requirement", "state, search and enforce the requirement"),
+    _l(10, "simulation-gap", "Model verification", "Test-based verification (simulation)",
+       "validated in simulation, fails on real data", "domain randomisation, real acceptance tests"),
+    _l(11, "data-validation", "Model verification", "Test-based verification (data validation)",
+       "upstream changes degrade the model silently", "schema and statistics gates"),
+    _l(12, "integration-skew", "Model deployment", "Integration",
+       "serving re-implements preprocessing (train/serving skew)", "one artifact, parity tests"),
+    _l(13, "monitoring-ood", "Model deployment", "Monitoring (outliers)",
+       "confidently wrong on unfamiliar inputs", "OOD scores, abstention"),
+    _l(14, "monitoring-feedback-loops", "Model deployment", "Monitoring (feedback loops)",
+       "the model's decisions shape the data it retrains on",
+       "randomised exploration, inverse-propensity correction", ["feedback", "stream"]),
+    _l(15, "updating-concept-drift", "Model deployment", "Updating (concept drift)",
+       "a static model decays through the 2008 recession and gradual change",
+       "drift detection and retraining policies", ["stream", "detectors"]),
+    _l(16, "updating-compatibility", "Model deployment", "Updating (backward compatibility)",
+       "a better update breaks what users relied on", "negative-flip gate, compatible training"),
+    _l(17, "ethics-bias", "Cross-cutting aspects", "Ethics (bias)",
+       "unequal error rates across groups", "measure by group, post-processing"),
+    _l(18, "ethics-authorship", "Cross-cutting aspects", "Ethics (authorship, disinformation)",
+       "detectors fail on an unseen generator", "watermarking"),
+    _l(19, "law-unlearning", "Cross-cutting aspects", "Law (regulation)",
+       "deleted data stays in the model", "sharded unlearning, explanations"),
+    _l(20, "trust-calibration", "Cross-cutting aspects", "End users' trust",
+       "over-confident, unexplained predictions", "calibration, explanations, abstention"),
+    _l(21, "security-evasion", "Cross-cutting aspects", "Security (evasion)",
+       "imperceptible perturbations flip predictions", "PGD adversarial training",
+       ["security.evasion", "nets"]),
+    _l(22, "security-poisoning", "Cross-cutting aspects", "Security (data poisoning)",
+       "flipped labels and backdoor triggers in the training data",
+       "kNN sanitisation, spectral signatures", ["security.poisoning", "nets"]),
+    _l(23, "security-model-stealing", "Cross-cutting aspects", "Security (model stealing)",
+       "a confidence-returning API is copied", "labels only, rounding, query monitoring",
+       ["security.stealing"]),
+    _l(24, "security-model-inversion", "Cross-cutting aspects", "Security (model inversion)",
+       "confidences reveal what a class looks like", "rounding, regularisation, DP",
+       ["security.inversion", "nets"]),
+)
+
+
+def find(name: str | int) -> Lesson:
+    """Resolve a notebook by number (``3``, ``"03"``), stem or part of its slug."""
+    if isinstance(name, bool) or not isinstance(name, (str, int)):
+        raise TypeError(f"name: expected a notebook number or name, got {type(name).__name__}")
+    key = str(name).strip().removesuffix(".ipynb").split("/")[-1]
+    if key.isdigit():
+        hits = [lesson for lesson in LESSONS if lesson.number == int(key)]
+    else:
+        hits = [lesson for lesson in LESSONS if key == lesson.stem] or [
+            lesson for lesson in LESSONS if key in lesson.stem]
+    if len(hits) != 1:
+        known = ", ".join(lesson.stem for lesson in LESSONS)
+        what = "no notebook" if not hits else f"{len(hits)} notebooks"
+        raise KeyError(f"name: {what} match {name!r}; expected a number or one of: {known}")
+    return hits[0]
+
+
+def repo_root() -> Path:
+    """The project folder holding ``notebooks/`` (the checkout this kit was installed from)."""
+    here = Path.cwd()
+    for cand in (here, *here.parents, Path(__file__).resolve().parent.parent):
+        if (cand / "notebooks").is_dir() and (cand / "kit").is_dir():
+            return cand
+    raise FileNotFoundError("could not find the project folder (one holding notebooks/ and kit/)")
+
+
+def available(root: Path | None = None) -> list[Lesson]:
+    """Lessons whose notebook exists in this checkout."""
+    root = root or repo_root()
+    return [lesson for lesson in LESSONS if lesson.available(root)]
+
+
+def map_table(root: Path | None = None, *, links: bool = True) -> str:
+    """Markdown map: stage -> survey step -> notebook (or 'planned')."""
+    root = root or repo_root()
+    lines = ["| stage | survey step | notebook | what breaks -> what fixes it |", "|---|---|---|---|"]
+    for lesson in LESSONS:
+        if lesson.number == 0:
+            continue
+        if lesson.available(root):
+            name = f"[{lesson.stem}]({lesson.stem}.ipynb)" if links else lesson.stem
+        else:
+            name = f"{lesson.stem} *(planned)*"
+        lines.append(f"| {lesson.stage} | {lesson.step} | {name} | {lesson.breaks} -> {lesson.fixes} |")
+    return "\n".join(lines)

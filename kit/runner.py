@@ -1,0 +1,228 @@
+"""Run notebooks headless and build the scoreboard (``python -m kit run``).
+
+Each notebook runs in its own kernel with a startup timeout and a per-cell timeout, so one
+hung kernel cannot hang the run. Parameters (``seed``, ``scale``, ...) are injected as a
+cell right after the cell tagged ``parameters`` (papermill's convention). Peak memory is the
+kernel process's largest resident set, sampled while it runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from kit.catalogue import Lesson, available, find, repo_root
+from kit.check import RESULTS_ENV
+from kit.progress import ENV as NO_PROGRESS_ENV
+
+KERNEL_STARTUP_TIMEOUT = 120
+CELL_TIMEOUT = 900
+
+
+@dataclass
+class RunResult:
+    """What one notebook run produced."""
+
+    lesson: Lesson
+    ok: bool
+    wall_s: float
+    peak_mb: float
+    error: str = ""
+    record: dict = field(default_factory=dict)
+
+    @property
+    def claims_held(self) -> bool | None:
+        if not self.record:
+            return None
+        return bool(self.record.get("passed"))
+
+    def __repr__(self) -> str:
+        return f"RunResult({self.lesson.stem!r}, ok={self.ok}, wall_s={self.wall_s:.1f})"
+
+
+def inject_parameters(nb: nbformat.NotebookNode, params: dict) -> nbformat.NotebookNode:
+    """Return a copy of ``nb`` with a cell assigning ``params`` after the ``parameters`` cell."""
+    nb = copy.deepcopy(nb)
+    if not params:
+        return nb
+    where = next((i for i, c in enumerate(nb.cells)
+                  if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])), None)
+    if where is None:
+        raise ValueError("notebook has no cell tagged 'parameters' to override")
+    src = "# Parameters injected by python -m kit run\n" + "\n".join(f"{k} = {v!r}" for k, v in params.items())
+    cell = nbformat.v4.new_code_cell(src, metadata={"tags": ["injected-parameters"]})
+    nb.cells.insert(where + 1, cell)
+    return nb
+
+
+class _PeakMemory:
+    """Sample the resident memory of a process and its children in a thread."""
+
+    def __init__(self, pid: int | None, interval: float = 0.2) -> None:
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            import psutil
+
+            proc = psutil.Process(self.pid)
+        except Exception:
+            return
+        while not self._stop.is_set():
+            try:
+                rss = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
+                self.peak = max(self.peak, rss)
+            except Exception:
+                break
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> _PeakMemory:
+        if self.pid:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path, *, cell_timeout: int = CELL_TIMEOUT,
+            show_cells: bool = False, desc: str = "") -> tuple[nbformat.NotebookNode, float, str]:
+    """Execute ``nb`` in a fresh kernel in ``cwd``; return (executed nb, peak MB, error text)."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    from kit.progress import progress
+
+    client = NotebookClient(nb, timeout=cell_timeout, startup_timeout=KERNEL_STARTUP_TIMEOUT,
+                            kernel_name="python3", resources={"metadata": {"path": str(cwd)}},
+                            record_timing=False, store_widget_state=False)
+    error = ""
+    peak = 0.0
+    with client.setup_kernel():
+        prov = getattr(client.km, "provisioner", None)
+        pid = getattr(prov, "pid", None) or getattr(getattr(prov, "process", None), "pid", None)
+        with _PeakMemory(pid) as mem:
+            cells = list(enumerate(nb.cells))
+            for index, cell in progress(cells, desc=desc, disable=not show_cells):
+                try:
+                    client.execute_cell(cell, index)
+                except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+                    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()
+                    error = f"cell {index}: {text.splitlines()[-1] if text else type(exc).__name__}"
+                    break
+        peak = mem.peak / 2**20
+    return nb, peak, error
+
+
+def run_notebooks(names: list[str] | None = None, *, seed: int | None = None, scale: str | None = None,
+                  device: str | None = None,
+                  out: Path | None = None, store: bool = False, cell_timeout: int = CELL_TIMEOUT,
+                  root: Path | None = None, echo=print) -> list[RunResult]:
+    """Run notebooks headless; write executed copies and the scoreboard into ``out``.
+
+    ``store=True`` executes with the notebook's own parameters and writes the outputs back into
+    the notebook itself (how stored outputs are made).
+    """
+    root = root or repo_root()
+    lessons = [find(n) for n in names] if names else available(root)
+    missing = [lesson.stem for lesson in lessons if not lesson.available(root)]
+    if missing:
+        raise FileNotFoundError(f"names: these notebooks do not exist yet: {missing}")
+    if store and (seed is not None or scale is not None or device is not None):
+        raise ValueError("store: stored outputs use the notebook's own parameters; drop --seed/--scale/--device")
+    params = {k: v for k, v in (("seed", seed), ("scale", scale), ("device", device)) if v is not None}
+    out = Path(out or root / "output")
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    results_dir = Path(tempfile.mkdtemp(prefix="kit-results-"))
+    saved_env = {k: os.environ.get(k) for k in (RESULTS_ENV, NO_PROGRESS_ENV)}
+    os.environ[RESULTS_ENV] = str(results_dir)
+    os.environ[NO_PROGRESS_ENV] = "1"
+    results: list[RunResult] = []
+    try:
+        from kit.progress import progress
+
+        bar = progress(lessons, desc="notebooks", disable=False) if len(lessons) > 1 else lessons
+        for lesson in bar:
+            path = lesson.path(root)
+            nb = nbformat.read(path, as_version=4)
+            run_nb = nb if store else inject_parameters(nb, params)
+            t0 = time.perf_counter()
+            executed, peak, error = execute(run_nb, path.parent, cell_timeout=cell_timeout)
+            wall = time.perf_counter() - t0
+            rec_path = results_dir / f"{lesson.stem}.json"
+            record = json.loads(rec_path.read_text()) if rec_path.exists() else {}
+            ok = not error and bool(record) and record.get("passed", False)
+            if not record and not error:
+                error = "no Check record was written (is the Check cell missing?)"
+            target = path if (store and not error) else out / "notebooks" / path.name
+            nbformat.write(executed, target)
+            res = RunResult(lesson, ok, wall, peak, error, record)
+            results.append(res)
+            echo(f"{'ok  ' if ok else 'FAIL'} {lesson.stem:36s} {wall:6.1f} s {peak:7.0f} MB"
+                 + (f"  {error}" if error else "") + (f"  -> stored in {path.name}" if store and not error else ""))
+    finally:
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(results_dir, ignore_errors=True)
+    write_scoreboard(results, out, seed=seed, scale=scale)
+    return results
+
+
+def _cells(res: RunResult) -> list[str]:
+    figs = res.record.get("figures", {})
+    fmt = lambda k: f"{figs[k]:.3f}" if k in figs else "-"  # noqa: E731
+    claims = res.record.get("claims", [])
+    held = f"{sum(c['holds'] for c in claims)}/{len(claims)}" if claims else "-"
+    status = "yes" if res.claims_held else ("error" if res.error else "no")
+    return [res.lesson.stem, res.lesson.step, res.record.get("metric", "-"), fmt("baseline"),
+            fmt("failure"), fmt("mitigated"), f"{status} ({held})", f"{res.wall_s:.1f}",
+            f"{res.peak_mb:.0f}"]
+
+
+HEADER = ["notebook", "survey step", "metric", "baseline", "failure", "mitigated", "claims held",
+          "wall s", "peak MB"]
+
+
+def scoreboard_markdown(results: list[RunResult]) -> str:
+    """The scoreboard as a Markdown table."""
+    rows = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    rows += ["| " + " | ".join(_cells(r)) + " |" for r in results]
+    return "\n".join(rows)
+
+
+def write_scoreboard(results: list[RunResult], out: Path, *, seed=None, scale=None) -> Path:
+    """Write ``scoreboard.md`` and ``scoreboard.html`` into ``out``; return the Markdown path."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    note = f"seed: {seed if seed is not None else 'as stored'}; scale: {scale or 'as stored'}"
+    md = f"# Scoreboard\n\n{note}\n\n{scoreboard_markdown(results)}\n"
+    (out / "scoreboard.md").write_text(md)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADER)
+    body = ""
+    for r in results:
+        colour = "#e6f4ea" if r.claims_held else "#fce8e6"
+        body += f'<tr style="background:{colour}">' + "".join(
+            f"<td>{html.escape(c)}</td>" for c in _cells(r)) + "</tr>\n"
+    (out / "scoreboard.html").write_text(
+        "<!doctype html><meta charset='utf-8'><title>Scoreboard</title>"
+        "<style>body{font-family:sans-serif}td,th{padding:4px 8px;border-bottom:1px solid #ccc}</style>"
+        f"<h1>Scoreboard</h1><p>{html.escape(note)}</p><table><tr>{head}</tr>\n{body}</table>\n")
+    return out / "scoreboard.md"

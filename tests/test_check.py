@@ -1,0 +1,55 @@
+import json
+
+import pytest
+
+from kit.check import RESULTS_ENV, Check
+
+
+def make(holds=True):
+    c = Check("99_test", metric="accuracy")
+    c.record(baseline=0.9, failure=0.5, mitigated=0.88)
+    c.claim("something holds", holds, value=0.4)
+    return c
+
+
+def test_finish_writes_record(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
+    make().finish()
+    record = json.loads((tmp_path / "99_test.json").read_text())
+    assert record["passed"] is True
+    assert record["figures"] == {"baseline": 0.9, "failure": 0.5, "mitigated": 0.88}
+    assert "PASS  something holds  (0.400)" in capsys.readouterr().out
+
+
+def test_failed_claim_raises_and_is_recorded(tmp_path, monkeypatch):
+    monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
+    with pytest.raises(AssertionError, match="something holds"):
+        make(holds=False).finish()
+    assert json.loads((tmp_path / "99_test.json").read_text())["passed"] is False
+
+
+def test_no_claims_or_no_figures_is_an_error():
+    c = Check("99_test", metric="accuracy")
+    with pytest.raises(AssertionError, match="no claims"):
+        c.finish()
+    c.claim("x", True)
+    with pytest.raises(AssertionError, match="record"):
+        c.finish()
+
+
+@pytest.mark.parametrize("bad", [float("nan"), "0.5", None, True])
+def test_record_rejects_non_numbers(bad):
+    with pytest.raises(ValueError, match="baseline"):
+        Check("99_test", metric="m").record(baseline=bad, failure=0.1, mitigated=0.2)
+
+
+def test_claim_rejects_arrays():
+    import numpy as np
+
+    with pytest.raises(ValueError, match="holds"):
+        Check("99_test", metric="m").claim("ambiguous", np.array([True, False]))
+
+
+def test_constructor_validates():
+    with pytest.raises(ValueError, match="notebook"):
+        Check("", metric="m")
