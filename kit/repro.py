@@ -54,7 +54,8 @@ def setup(seed: int = 0, *, scale: str = "quick", device: str = "cpu", threads: 
         ``cpu`` by default so stored outputs reproduce; ``auto`` takes a GPU when present;
         ``cuda`` insists on one.
     threads : int
-        Torch intra-op threads (1 keeps runs repeatable and fair on shared CI cores).
+        Torch intra-op threads and BLAS threads (1 keeps runs repeatable and fair on shared
+        CI cores).
     torch : bool
         Set False in notebooks that do not use torch (saves the ~2.6 s import).
 
@@ -76,6 +77,11 @@ def setup(seed: int = 0, *, scale: str = "quick", device: str = "cpu", threads: 
     check_range(threads, "threads", low=1, integer=True)
     random.seed(seed)
     np.random.seed(seed % 2**32)
+    # numpy/scipy/sklearn BLAS pools too: multi-threaded BLAS on a shared 2-core machine is
+    # many times slower, and thread count can change floating-point summation order
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)
     os.environ.setdefault("PYTHONHASHSEED", str(seed))
     chosen = "cpu"
     if torch:

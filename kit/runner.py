@@ -110,7 +110,7 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, cell_timeout: int = CELL_TI
 
     client = NotebookClient(nb, timeout=cell_timeout, startup_timeout=KERNEL_STARTUP_TIMEOUT,
                             kernel_name="python3", resources={"metadata": {"path": str(cwd)}},
-                            record_timing=False, store_widget_state=False)
+                            record_timing=False, store_widget_state=True)
     error = ""
     peak = 0.0
     with client.setup_kernel():

@@ -1,0 +1,114 @@
+"""Query monitoring: spot a client whose queries do not look like natural traffic.
+
+A defence against model stealing and model inversion through a prediction API, in the style
+of PRADA (Juuti, Szyller, Marchal & Asokan (2019), "PRADA: Protecting Against DNN Model
+Stealing Attacks", IEEE EuroS&P). Used by ``kit.security.stealing.PredictionAPI`` and taught in
+``notebooks/23_security-model-stealing.ipynb`` and ``24_security-model-inversion.ipynb``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import shapiro
+
+from kit._validate import as_array, check_range
+
+
+class QueryBlocked(RuntimeError):
+    """Raised by an API whose monitor has flagged the client."""
+
+
+
+class QueryMonitor:
+    """Flag a client whose query stream does not look like natural traffic.
+
+    Two tests, run on every batch once ``min_queries`` have arrived:
+
+    * PRADA (Juuti et al. 2019): the distances from each query to the client's nearest earlier
+      query are roughly normal for natural traffic; synthetic streams (small perturbations of a
+      few seeds) give a spike of tiny distances. Flag when the Shapiro-Wilk ``W < delta``.
+    * Distance to natural data: flag when the median distance from the client's queries to the
+      nearest of ``X_ref`` (natural inputs the owner has seen) exceeds ``ratio`` times the
+      median seen for natural inputs (uniform-noise queries are far from every digit).
+
+    Parameters
+    ----------
+    X_ref : array (m, d) or images (m, H, W)
+        Natural traffic (the owner's own held-out data).
+    min_queries : int
+    delta : float
+        PRADA threshold on Shapiro-Wilk W.
+    ratio : float
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> ref = rng.normal(size=(300, 5))
+    >>> m = QueryMonitor(ref, min_queries=50); m.observe(rng.normal(size=(100, 5)))
+    False
+    >>> m = QueryMonitor(ref, min_queries=50); m.observe(rng.normal(size=(100, 5)) + 10), m.reason
+    (True, 'far from natural data')
+    """
+
+    def __init__(self, X_ref, *, min_queries: int = 50, delta: float = 0.9, ratio: float = 1.5) -> None:
+        ref = as_array(X_ref, "X_ref", ndim=(2, 3, 4), min_rows=2)
+        self.ref = ref.reshape(len(ref), -1).astype(np.float64)
+        check_range(min_queries, "min_queries", low=3, integer=True)
+        check_range(delta, "delta", low=0, high=1)
+        check_range(ratio, "ratio", low=0)
+        self.min_queries, self.delta, self.ratio = min_queries, delta, ratio
+        d = _sq_dists(self.ref, self.ref)
+        np.fill_diagonal(d, np.inf)
+        self.ref_median = float(np.median(np.sqrt(d.min(axis=1))))
+        self.seen = np.zeros((0, self.ref.shape[1]))
+        self.min_dist: list[float] = []
+        self.ref_dist: list[float] = []
+        self.flagged, self.flagged_at, self.reason = False, None, ""
+        self.last_W = float("nan")
+
+    def observe(self, X) -> bool:
+        """Add a batch of queries; returns ``flagged``."""
+        X = as_array(X, "X", ndim=(2, 3, 4)).reshape(len(np.asarray(X)), -1).astype(np.float64)
+        if X.shape[1] != self.ref.shape[1]:
+            raise ValueError(f"X: expected {self.ref.shape[1]} features per query, got {X.shape[1]}")
+        d_new = _sq_dists(X, X)
+        d_new[np.triu_indices(len(X))] = np.inf
+        if len(self.seen):
+            d_new = np.hstack([_sq_dists(X, self.seen), d_new])
+        mins = np.sqrt(d_new.min(axis=1))
+        self.min_dist += [float(v) for v in (mins if len(self.seen) else mins[1:])]
+        self.ref_dist += np.sqrt(_sq_dists(X, self.ref).min(axis=1)).tolist()
+        self.seen = np.vstack([self.seen, X])
+        n = len(self.seen)
+        if not self.flagged and n >= self.min_queries:
+            self.last_W = float(shapiro(np.asarray(self.min_dist)[-5000:]).statistic)
+            if np.median(self.ref_dist) > self.ratio * self.ref_median:
+                self.flagged, self.reason = True, "far from natural data"
+            elif self.last_W < self.delta:
+                self.flagged, self.reason = True, f"PRADA W={self.last_W:.2f}"
+            if self.flagged:
+                self.flagged_at = n
+        return self.flagged
+
+    def __repr__(self) -> str:
+        state = f"flagged at {self.flagged_at} ({self.reason})" if self.flagged else "not flagged"
+        return f"QueryMonitor(queries={len(self.seen)}, {state})"
+
+
+def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    d = (A ** 2).sum(1)[:, None] + (B ** 2).sum(1)[None, :] - 2 * A @ B.T
+    return np.maximum(d, 0)
+
+
+def query_until_blocked(api, X, *, batch_size: int = 50) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Send ``X`` in batches until the API blocks; return ``(X_answered, answers, blocked)``."""
+    X = as_array(X, "X", ndim=(2, 3, 4))
+    check_range(batch_size, "batch_size", low=1, integer=True)
+    done, outs = 0, []
+    try:
+        for start in range(0, len(X), batch_size):
+            outs.append(np.asarray(api.query(X[start:start + batch_size])))
+            done = start + len(outs[-1])
+    except QueryBlocked:
+        return X[:done], (np.concatenate(outs) if outs else np.zeros((0,))), True
+    return X, np.concatenate(outs), False
