@@ -96,12 +96,15 @@ def train(
     device: str = "cpu",
     sample_weight=None,
     transform: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
+    init: bool = True,
     show_progress: bool = True,
 ) -> nn.Module:
     """Train ``model`` with Adam and cross-entropy; returns the model (trained in place).
 
     ``transform(batch, generator)`` augments each mini-batch on the fly (see
-    ``kit.augment``); ``sample_weight`` weights each example's loss.
+    ``kit.augment``); ``sample_weight`` weights each example's loss. ``init=False`` keeps the
+    current weights (fine-tuning a pre-trained model); by default weights are re-initialised
+    from ``seed`` so training is a pure function of its arguments.
 
     Examples
     --------
@@ -124,7 +127,8 @@ def train(
             raise ValueError("sample_weight: expected non-negative weights")
     gen = torch.Generator().manual_seed(seed)
     init_gen = torch.Generator().manual_seed(seed + 1)
-    _reset_parameters(model, init_gen)
+    if init:
+        _reset_parameters(model, init_gen)
     model.to(device).train()
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     loss_fn = nn.CrossEntropyLoss(reduction="none")

@@ -45,3 +45,14 @@ def test_negative_weights_rejected():
     with pytest.raises(ValueError, match="sample_weight"):
         nets.train(nets.SmallCNN(8), np.zeros((4, 8, 8)), np.zeros(4, dtype=int), epochs=1,
                    sample_weight=[1, -1, 1, 1], show_progress=False)
+
+
+def test_init_false_fine_tunes_from_current_weights():
+    X, y = data.load("digits")
+    net = nets.train(nets.SmallCNN(8), X[:600], y[:600], epochs=3, seed=1, show_progress=False)
+    before = nets.accuracy(net, X[1200:], y[1200:])
+    nets.train(net, X[600:700], y[600:700], epochs=1, lr=1e-4, seed=2, init=False, show_progress=False)
+    after = nets.accuracy(net, X[1200:], y[1200:])
+    fresh = nets.train(nets.SmallCNN(8), X[600:700], y[600:700], epochs=1, lr=1e-4, seed=2,
+                       show_progress=False)
+    assert after >= before - 0.05 > nets.accuracy(fresh, X[1200:], y[1200:])
