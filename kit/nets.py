@@ -52,7 +52,7 @@ class SmallCNN(nn.Module):
             )
             self.head = nn.Sequential(nn.Flatten(), nn.Linear(2 * width * side * side, 64), nn.ReLU(),
                                       nn.Linear(64, n_classes))
-        _reset_parameters(self, torch.Generator().manual_seed(seed))
+        reset_parameters(self, torch.Generator().manual_seed(seed))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() == 3:
@@ -128,7 +128,7 @@ def train(
     gen = torch.Generator().manual_seed(seed)
     init_gen = torch.Generator().manual_seed(seed + 1)
     if init:
-        _reset_parameters(model, init_gen)
+        reset_parameters(model, init_gen)
     model.to(device).train()
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     loss_fn = nn.CrossEntropyLoss(reduction="none")
@@ -149,8 +149,11 @@ def train(
     return model
 
 
-def _reset_parameters(model: nn.Module, gen: torch.Generator) -> None:
-    """Re-initialise weights from a local generator so training is a pure function of ``seed``."""
+def reset_parameters(model: nn.Module, gen: torch.Generator) -> None:
+    """Re-initialise conv and linear weights from ``gen`` (torch's default uniform bounds).
+
+    Training starts here so it is a pure function of its ``seed``; the global RNG is untouched.
+    """
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):

@@ -204,7 +204,7 @@ HEADER = ["notebook", "survey step", "metric", "baseline", "failure", "mitigated
 def scoreboard_markdown(results: list[RunResult]) -> str:
     """The scoreboard as a Markdown table."""
     rows = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    rows += ["| " + " | ".join(_cells(r)) + " |" for r in results]
+    rows += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in results]
     return "\n".join(rows)
 
 
