@@ -18,7 +18,7 @@ def header_field(path: Path, label: str) -> str:
     """The text after ``**label**:`` in a notebook's first cell ('' when absent)."""
     nb = nbformat.read(path, as_version=4)
     head = nb.cells[0].source if nb.cells else ""
-    m = re.search(rf"\*\*{re.escape(label)}\*\*:?\s*(.+)", head)
+    m = re.search(rf"\*\*{re.escape(label)}(?::\*\*|\*\*:?)\s*(.+)", head)
     return m.group(1).strip() if m else ""
 
 
