@@ -110,7 +110,8 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, cell_timeout: int = CELL_TI
 
     client = NotebookClient(nb, timeout=cell_timeout, startup_timeout=KERNEL_STARTUP_TIMEOUT,
                             kernel_name="python3", resources={"metadata": {"path": str(cwd)}},
-                            record_timing=False, store_widget_state=True)
+                            record_timing=False, store_widget_state=True,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     error = ""
     peak = 0.0
     with client.setup_kernel():
