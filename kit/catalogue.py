@@ -87,7 +87,7 @@ LESSONS: tuple[Lesson, ...] = (
        "confidently wrong on unfamiliar inputs", "OOD scores, abstention"),
     _l(14, "monitoring-feedback-loops", "Model deployment", "Monitoring (feedback loops)",
        "the model's decisions shape the data it retrains on",
-       "randomised exploration, inverse-propensity correction", ["feedback", "stream"]),
+       "randomised exploration, inverse-propensity correction", ["feedback", "feedback_impact", "stream"]),
     _l(15, "updating-concept-drift", "Model deployment", "Updating (concept drift)",
        "a static model decays through the 2008 recession and gradual change",
        "drift detection and retraining policies", ["stream", "detectors"]),
