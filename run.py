@@ -86,8 +86,9 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "lab":
+        root_user = ["--allow-root"] if getattr(os, "geteuid", lambda: 1)() == 0 else []  # containers
         return run([str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}",
-                    "--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb", *rest])
+                    "--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb", *root_user, *rest])
     if command == "notebooks":
         return run([str(PY), "-m", "kit", "run", *rest])
     env = dict(os.environ, KIT_NO_PROGRESS="1")
