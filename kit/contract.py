@@ -74,6 +74,8 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
             out.append(f"code cell {i}: '{IGNORE_MARK}' must be alone on its line")
         if re.search(r"\binteract(ive)?\(|widgets\.Output\(", c.source) and not (lines and lines[0].strip() == IGNORE_MARK):
             out.append(f"code cell {i}: a widget cell must start with '{IGNORE_MARK}'")
+    if nb.metadata.get("kernelspec", {}).get("name") != "python3":
+        out.append("metadata: kernelspec must name the 'python3' kernel (JupyterLab asks otherwise)")
     if not any(c.get("outputs") for c in code):
         out.append("outputs: the notebook is stored without outputs (store them with python -m kit run NN --store)")
     return out
