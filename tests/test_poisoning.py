@@ -13,6 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from kit.data import load
 from kit.nets import SmallCNN, accuracy, predict, train
 from kit.security import poisoning as P
+from kit.security import sanitise as S
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,7 @@ def test_knn_matches_brute_force():
     rng = np.random.default_rng(0)
     F = rng.normal(size=(60, 4))
     y = rng.integers(0, 3, size=60)
-    keep = P.knn_label_consistency(F, y, k=5)
+    keep = S.knn_label_consistency(F, y, k=5)
     D = ((F[:, None] - F[None]) ** 2).sum(-1)
     np.fill_diagonal(D, np.inf)
     nbrs = np.argsort(D, axis=1)[:, :5]
@@ -100,11 +101,11 @@ def test_spectral_scores_match_sklearn_pca():
     rng = np.random.default_rng(1)
     F = rng.normal(size=(80, 6)) * np.array([3, 1, 1, 1, 1, 1])
     y = np.r_[np.zeros(40, "int64"), np.ones(40, "int64")]
-    scores = P.spectral_scores(F, y)
+    scores = S.spectral_scores(F, y)
     for c in (0, 1):
         proj = PCA(1).fit_transform(F[y == c])[:, 0]
         np.testing.assert_allclose(scores[y == c], proj ** 2, rtol=1e-6, atol=1e-9)
-    keep = P.spectral_filter(F, y, expected_share=0.1)
+    keep = S.spectral_filter(F, y, expected_share=0.1)
     assert (~keep).sum() == 12  # ceil(1.5 * 0.1 * 40) in each class
 
 
@@ -117,11 +118,11 @@ def test_backdoor_end_to_end_and_activation_clustering(digits):
     asr = P.attack_success_rate(predict(model, trig), yte, target=0)
     assert asr >= 0.8
     assert accuracy(model, Xte, yte) >= 0.9
-    res = P.activation_clustering(P.activations(model, bd.X), bd.y, seed=0)
-    rep = P.filter_report(res.keep, bd.poisoned)
+    res = S.activation_clustering(S.activations(model, bd.X), bd.y, seed=0)
+    rep = S.filter_report(res.keep, bd.poisoned)
     assert 0 in res.flagged and rep.recall >= 0.9
     assert "flagged" in repr(res) and "recall" in repr(rep)
-    knn = P.filter_report(P.knn_label_consistency(bd.X.reshape(len(bd.X), -1), bd.y), bd.poisoned)
+    knn = S.filter_report(S.knn_label_consistency(bd.X.reshape(len(bd.X), -1), bd.y), bd.poisoned)
     assert knn.recall < rep.recall
 
 
@@ -134,8 +135,8 @@ def test_errors_name_the_argument():
     with pytest.raises(ValueError, match="X"):
         P.add_trigger(np.zeros((3, 64)))
     with pytest.raises(ValueError, match="k"):
-        P.knn_label_consistency(np.zeros((30, 2)), y, k=30)
+        S.knn_label_consistency(np.zeros((30, 2)), y, k=30)
     with pytest.raises(ValueError, match="layer"):
-        P.activations(SmallCNN(8), np.zeros((2, 8, 8), "float32"), layer="logits")
+        S.activations(SmallCNN(8), np.zeros((2, 8, 8), "float32"), layer="logits")
     with pytest.raises(ValueError, match="keep"):
-        P.filter_report(np.ones((2, 2), bool), [0])
+        S.filter_report(np.ones((2, 2), bool), [0])
