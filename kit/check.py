@@ -6,10 +6,12 @@ Every lesson ends its experiment with one visible cell::
     check.record(baseline=0.95, failure=0.81, mitigated=0.94)
     check.claim("rot180 raises 6<->9 confusions by >= 5 points", gap >= 0.05, value=gap)
     check.finish()
+    assert check.passed, check.failed
 
-``finish`` prints the claims, raises ``AssertionError`` if any fails, and, when the
-environment variable ``KIT_RESULTS_DIR`` is set (``python -m kit run`` sets it), writes a JSON
-record that the scoreboard reads. Idea from cleanlab's tutorials, which end in a cell that
+``finish`` prints the claims and, when the environment variable ``KIT_RESULTS_DIR`` is set
+(``python -m kit run`` sets it), writes a JSON record that the scoreboard reads, failed claims
+included. The cell's own ``assert`` is what stops the notebook when a claim no longer holds,
+visibly, where the learner reads it. Idea from cleanlab's tutorials, which end in a cell that
 fails when the claim stops holding.
 """
 
@@ -63,6 +65,7 @@ class Check:
     Check 00_welcome -- accuracy: baseline 0.970 | failure 0.410 | mitigated 0.970
       PASS  the failure costs >= 20 points  (0.560)
     All 1 claims hold.
+    >>> assert check.passed, check.failed
     """
 
     notebook: str
@@ -98,7 +101,14 @@ class Check:
 
     @property
     def passed(self) -> bool:
+        """True when at least one claim was made and every claim holds."""
         return bool(self.claims) and all(c.holds for c in self.claims)
+
+    @property
+    def failed(self) -> str:
+        """The failed claims as one message ('' when none failed): the Check cell's assert text."""
+        texts = [c.text for c in self.claims if not c.holds]
+        return f"{len(texts)} claim(s) failed: " + "; ".join(texts) if texts else ""
 
     def summary(self) -> str:
         figs = " | ".join(f"{k} {_fmt(v, self.digits)}" for k, v in self.figures.items())
@@ -109,7 +119,7 @@ class Check:
         return "\n".join(lines)
 
     def finish(self) -> None:
-        """Print the claims, write the scoreboard record, and raise if a claim fails."""
+        """Print the claims and write the scoreboard record; the cell then asserts ``passed``."""
         if not self.claims:
             raise AssertionError("Check.finish: no claims were made; a Check cell must assert something")
         if set(self.figures) != {"baseline", "failure", "mitigated"}:
@@ -127,7 +137,4 @@ class Check:
                 "passed": self.passed,
             }
             (path / f"{self.notebook}.json").write_text(json.dumps(record, indent=2))
-        failed = [c.text for c in self.claims if not c.holds]
-        if failed:
-            raise AssertionError(f"{len(failed)} claim(s) failed: " + "; ".join(failed))
-        print(f"All {len(self.claims)} claims hold.")
+        print(f"All {len(self.claims)} claims hold." if self.passed else self.failed)

@@ -54,6 +54,9 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
     if not checks:
         out.append("check: no visible code cell builds kit.Check(...) and calls .finish()")
     for c in checks:
+        if not re.search(r"^assert check\.passed\b", c.source, re.M):
+            out.append("check: the Check cell must end by asserting its claims: assert check.passed, check.failed")
+    for c in checks:
         meta = c.get("metadata", {})
         if meta.get("jupyter", {}).get("source_hidden") or "remove_input" in _tags(c) or "hide-input" in _tags(c):
             out.append("check: the Check cell must stay visible")

@@ -21,11 +21,19 @@ def test_finish_writes_record(tmp_path, monkeypatch, capsys):
     assert "PASS  something holds  (0.400)" in capsys.readouterr().out
 
 
-def test_failed_claim_raises_and_is_recorded(tmp_path, monkeypatch):
+def test_failed_claim_fails_the_cells_assert_and_is_recorded(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
-    with pytest.raises(AssertionError, match="something holds"):
-        make(holds=False).finish()
+    check = make(holds=False)
+    check.finish()
     assert json.loads((tmp_path / "99_test.json").read_text())["passed"] is False
+    assert "FAIL  something holds" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="1 claim\\(s\\) failed: something holds"):
+        assert check.passed, check.failed
+
+
+def test_passing_check_has_no_failure_message():
+    check = make()
+    assert check.passed and check.failed == ""
 
 
 def test_no_claims_or_no_figures_is_an_error():

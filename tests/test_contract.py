@@ -42,6 +42,13 @@ def test_contract_catches_violations():
         assert expected in found
 
 
+def test_contract_requires_the_visible_assert():
+    nb = nbformat.read(ROOT / "notebooks" / "00_welcome.ipynb", as_version=4)
+    for cell in nb.cells:
+        cell.source = cell.source.replace("assert check.passed, check.failed", "")
+    assert any("assert check.passed" in p for p in contract.problems(nb))
+
+
 def test_student_copy_drops_solutions_and_outputs(tmp_path):
     src = ROOT / "notebooks" / "00_welcome.ipynb"
     (out,) = contract.handout([src], tmp_path)
