@@ -44,6 +44,34 @@ def as_array(
     return arr
 
 
+def as_labels(y: Any, name: str = "y") -> np.ndarray:
+    """Integer class labels ``(n,)`` as int64, or a clear error.
+
+    >>> as_labels([0, 2, 1]).dtype
+    dtype('int64')
+    >>> as_labels([0.5, 1.0])
+    Traceback (most recent call last):
+    ...
+    TypeError: y: expected integer class labels, got dtype float64
+    """
+    arr = as_array(y, name, ndim=1, dtype=None)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected integer class labels, got dtype {arr.dtype}")
+    return arr.astype(np.int64)
+
+
+def as_features(X: Any, name: str, *, min_rows: int = 1) -> np.ndarray:
+    """Rows of features ``(n, d)`` or images ``(n, H, W)`` / ``(n, 1, H, W)``, flattened to ``(n, d)``.
+
+    >>> as_features(np.zeros((3, 4, 4)), "X_ref").shape
+    (3, 16)
+    """
+    arr = as_array(X, name, min_rows=min_rows)
+    if arr.ndim not in (2, 3, 4):
+        raise ValueError(f"{name}: expected rows of features (n, d) or images (n, H, W), got shape {arr.shape}")
+    return arr.reshape(len(arr), -1)
+
+
 def same_length(**arrays: Any) -> int:
     """Check that every named array has the same first dimension; return it.
 

@@ -28,23 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kit._validate import as_array, check_range
-
-
-def as_features(X, name: str) -> np.ndarray:
-    """Validate ``X`` and flatten it to a 2-D float array ``(n, d)``.
-
-    >>> as_features(np.zeros((3, 4, 4)), "X_ref").shape
-    (3, 16)
-    """
-    arr = as_array(X, name, min_rows=2)
-    if arr.ndim < 2:
-        raise ValueError(f"{name}: expected rows of features (n, d) or images (n, H, W), got shape {arr.shape}")
-    return arr.reshape(len(arr), -1)
+from kit._validate import as_features, check_range
 
 
 def _pair(X_ref, X_cur) -> tuple[np.ndarray, np.ndarray]:
-    ref, cur = as_features(X_ref, "X_ref"), as_features(X_cur, "X_cur")
+    ref, cur = as_features(X_ref, "X_ref", min_rows=2), as_features(X_cur, "X_cur", min_rows=2)
     if ref.shape[1] != cur.shape[1]:
         raise ValueError(f"X_cur: expected {ref.shape[1]} features like X_ref, got {cur.shape[1]}")
     return ref, cur

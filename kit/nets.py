@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from kit import _validate
 from kit._validate import as_array, check_range, same_length
 from kit.progress import progress
 
@@ -77,10 +78,8 @@ def as_images(X, name: str = "X") -> torch.Tensor:
 
 
 def as_labels(y, name: str = "y") -> torch.Tensor:
-    arr = as_array(y, name, ndim=1, dtype=None)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name}: expected integer class labels, got dtype {arr.dtype}")
-    return torch.as_tensor(arr, dtype=torch.long)
+    """Validate integer class labels and return a long tensor ``(n,)``."""
+    return torch.as_tensor(_validate.as_labels(y, name), dtype=torch.long)
 
 
 def train(

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kit._validate import as_array, check_range
+from kit._validate import as_array, as_labels, check_range
 from kit.security.monitoring import QueryBlocked
 
 
@@ -95,9 +95,7 @@ class Inversion:
 
 
 def _targets(classes, restarts: int) -> np.ndarray:
-    c = as_array(classes, "classes", ndim=1, dtype=None)
-    if c.dtype.kind not in "iu":
-        raise TypeError(f"classes: expected integer class labels, got dtype {c.dtype}")
+    c = as_labels(classes, "classes")
     check_range(restarts, "restarts", low=1, integer=True)
     return np.repeat(c, restarts)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import shapiro
 
-from kit._validate import as_array, check_range
+from kit._validate import as_array, as_features, check_range
 
 
 class QueryBlocked(RuntimeError):
@@ -51,8 +51,7 @@ class QueryMonitor:
     """
 
     def __init__(self, X_ref, *, min_queries: int = 50, delta: float = 0.9, ratio: float = 1.5) -> None:
-        ref = as_array(X_ref, "X_ref", ndim=(2, 3, 4), min_rows=2)
-        self.ref = ref.reshape(len(ref), -1).astype(np.float64)
+        self.ref = as_features(X_ref, "X_ref", min_rows=2).astype(np.float64)
         check_range(min_queries, "min_queries", low=3, integer=True)
         check_range(delta, "delta", low=0, high=1)
         check_range(ratio, "ratio", low=0)
@@ -68,7 +67,7 @@ class QueryMonitor:
 
     def observe(self, X) -> bool:
         """Add a batch of queries; returns ``flagged``."""
-        X = as_array(X, "X", ndim=(2, 3, 4)).reshape(len(np.asarray(X)), -1).astype(np.float64)
+        X = as_features(X, "X").astype(np.float64)
         if X.shape[1] != self.ref.shape[1]:
             raise ValueError(f"X: expected {self.ref.shape[1]} features per query, got {X.shape[1]}")
         d_new = _sq_dists(X, X)

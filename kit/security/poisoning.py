@@ -17,14 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kit._validate import as_array, check_range, same_length
-
-
-def _labels(y, name: str = "y") -> np.ndarray:
-    arr = as_array(y, name, ndim=1, dtype=None)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name}: expected integer class labels, got dtype {arr.dtype}")
-    return arr.astype(np.int64)
+from kit._validate import as_array, as_labels, check_range, same_length
 
 
 def _images(X) -> np.ndarray:
@@ -63,7 +56,7 @@ def random_flips(y, share: float, *, n_classes: int | None = None,
     >>> len(idx), int((y2 != y).sum())
     (20, 20)
     """
-    y = _labels(y)
+    y = as_labels(y)
     k = _count(share, len(y))
     n_classes = int(y.max()) + 1 if n_classes is None else check_range(n_classes, "n_classes", low=2, integer=True)
     rng = np.random.default_rng(seed)
@@ -102,7 +95,7 @@ def targeted_flips(y, share: float, *, source: int, target: int,
     >>> sorted(set(y[idx].tolist())), sorted(set(y2[idx].tolist()))
     ([3], [8])
     """
-    y = _labels(y)
+    y = as_labels(y)
     if source == target:
         raise ValueError(f"target: expected a class other than source={source}")
     pool = np.flatnonzero(y == source)
@@ -197,7 +190,7 @@ def backdoor(X, y, share: float, *, target: int = 0, size: int = 2, value: float
     (True, 1.0)
     """
     X = _images(X)
-    y = _labels(y)
+    y = as_labels(y)
     same_length(X=X, y=y)
     check_range(target, "target", low=0, integer=True)
     pool = np.flatnonzero(y != target)
@@ -219,7 +212,7 @@ def attack_success_rate(y_pred_triggered, y_true, *, target: int) -> float:
     >>> attack_success_rate([0, 0, 1, 0], [1, 2, 3, 0], target=0)
     0.6666666666666666
     """
-    y_pred, y_true = _labels(y_pred_triggered, "y_pred_triggered"), _labels(y_true, "y_true")
+    y_pred, y_true = as_labels(y_pred_triggered, "y_pred_triggered"), as_labels(y_true, "y_true")
     same_length(y_pred_triggered=y_pred, y_true=y_true)
     mask = y_true != target
     if not mask.any():

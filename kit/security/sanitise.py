@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kit._validate import as_array, check_range, same_length
-from kit.security.poisoning import _labels
+from kit._validate import as_array, as_labels, check_range, same_length
 
 
 def knn_label_consistency(features, y, *, k: int = 10, agree: float = 0.5) -> np.ndarray:
@@ -51,7 +50,7 @@ def knn_label_consistency(features, y, *, k: int = 10, agree: float = 0.5) -> np
     from sklearn.neighbors import NearestNeighbors
 
     F = as_array(features, "features", ndim=2)
-    y = _labels(y)
+    y = as_labels(y)
     n = same_length(features=F, y=y)
     check_range(k, "k", low=1, high=n - 1, integer=True)
     check_range(agree, "agree", low=0, high=1)
@@ -84,7 +83,7 @@ def spectral_scores(features, y) -> np.ndarray:
     20
     """
     F = as_array(features, "features", ndim=2)
-    y = _labels(y)
+    y = as_labels(y)
     same_length(features=F, y=y)
     scores = np.zeros(len(y))
     for c in np.unique(y):
@@ -113,7 +112,7 @@ def spectral_filter(features, y, *, expected_share: float, factor: float = 1.5) 
     check_range(expected_share, "expected_share", low=0, high=1)
     check_range(factor, "factor", low=0)
     scores = spectral_scores(features, y)
-    y = _labels(y)
+    y = as_labels(y)
     keep = np.ones(len(y), dtype=bool)
     for c in np.unique(y):
         rows = np.flatnonzero(y == c)
@@ -209,7 +208,7 @@ def activation_clustering(features, y, *, n_components: int = 10, min_silhouette
     from sklearn.metrics import silhouette_score
 
     F = as_array(features, "features", ndim=2)
-    y = _labels(y)
+    y = as_labels(y)
     same_length(features=F, y=y)
     check_range(n_components, "n_components", low=1, integer=True)
     check_range(min_silhouette, "min_silhouette", low=-1, high=1)

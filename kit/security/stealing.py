@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 from scipy.special import log_softmax, softmax
 
-from kit._validate import as_array, check_choice, check_range, same_length
+from kit._validate import as_array, as_features, check_choice, check_range, same_length
 from kit.security.monitoring import QueryBlocked, QueryMonitor, query_until_blocked  # noqa: F401  (re-exported: the API these notebooks use)
 
 # --- the deployed linear model ----------------------------------------------------------------
@@ -55,7 +55,7 @@ class SoftmaxRegression:
             raise ValueError(f"b: expected {self.W.shape[1]} entries (one per class), got {len(self.b)}")
 
     def _flat(self, X) -> np.ndarray:
-        X = as_array(X, "X", ndim=(2, 3, 4)).reshape(len(np.asarray(X)), -1)
+        X = as_features(X, "X")
         if X.shape[1] != self.W.shape[0]:
             raise ValueError(f"X: expected {self.W.shape[0]} features per row, got {X.shape[1]}")
         return X
@@ -103,8 +103,7 @@ def fit_softmax_regression(X, y, *, n_classes: int | None = None, l2: float = 1e
     """
     import torch
 
-    Xa = as_array(X, "X", ndim=(2, 3, 4))
-    Xa = Xa.reshape(len(Xa), -1)
+    Xa = as_features(X, "X")
     ya = np.asarray(y)
     same_length(X=Xa, y=ya)
     check_range(l2, "l2", low=0)
@@ -310,9 +309,9 @@ class Surrogate:
             return self.net.predict_proba(X)
         import torch
 
-        X = as_array(X, "X", ndim=(2, 3, 4))
+        X = as_features(X, "X")
         with torch.no_grad():
-            z = self.net(torch.as_tensor(X.reshape(len(X), -1), dtype=torch.float32))
+            z = self.net(torch.as_tensor(X, dtype=torch.float32))
         return softmax(z.numpy().astype(np.float64), axis=1)
 
     def predict(self, X) -> np.ndarray:
@@ -355,8 +354,7 @@ def extract_by_learning(api, X_query, *, model: str = "mlp", n_classes: int = 10
 
     check_choice(model, "model", ("mlp", "linear"))
     check_range(epochs, "epochs", low=1, integer=True)
-    X = as_array(X_query, "X_query", ndim=(2, 3, 4))
-    X = X.reshape(len(X), -1)
+    X = as_features(X_query, "X_query")
     answers = np.asarray(api.query(X))
     if model == "linear":
         return Surrogate(fit_softmax_regression(X, answers, n_classes=n_classes), "linear")
