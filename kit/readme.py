@@ -14,25 +14,29 @@ import nbformat
 from kit.catalogue import LESSONS, SURVEY, Lesson, map_table
 
 
-def header_field(path: Path, label: str) -> str:
-    """The text after ``**label**:`` in a notebook's first cell ('' when absent)."""
+def header_cell(path: Path) -> str:
+    """The first cell's text of the notebook at ``path`` ('' for an empty notebook)."""
     nb = nbformat.read(path, as_version=4)
-    head = nb.cells[0].source if nb.cells else ""
+    return nb.cells[0].source if nb.cells else ""
+
+
+def header_field(head: str, label: str) -> str:
+    r"""The text after ``**label**:`` in a header cell's text ('' when absent).
+
+    >>> header_field("# 03 · Title\n**Runtime**: about 30 s", "Runtime")
+    'about 30 s'
+    """
     m = re.search(rf"\*\*{re.escape(label)}(?::\*\*|\*\*:?)\s*(.+)", head)
     return m.group(1).strip() if m else ""
 
 
-def _title(path: Path) -> str:
-    nb = nbformat.read(path, as_version=4)
-    first = nb.cells[0].source.splitlines()[0] if nb.cells else ""
-    return first.lstrip("# ").strip()
-
-
 def _row(lesson: Lesson, root: Path) -> str:
     path = lesson.path(root)
+    head = header_cell(path)
+    title = head.splitlines()[0].lstrip("# ").strip() if head else ""
     mods = ", ".join(f"`kit.{m}`" for m in lesson.modules) or "-"
-    return (f"| [{lesson.stem}]({path.name}) | {_title(path)} | {lesson.step} | "
-            f"{lesson.breaks} -> {lesson.fixes} | {header_field(path, 'Runtime')} | {mods} |")
+    return (f"| [{lesson.stem}]({path.name}) | {title} | {lesson.step} | "
+            f"{lesson.breaks} -> {lesson.fixes} | {header_field(head, 'Runtime')} | {mods} |")
 
 
 def render_notebooks(root: Path) -> str:
