@@ -3,7 +3,7 @@
 Every transform is a small frozen dataclass called as ``transform(batch, generator)`` on a
 float tensor ``(n, 1, H, W)`` with pixels in [0, 1]; it returns a new tensor of the same shape
 and draws its randomness only from ``generator`` (a ``torch.Generator``). That is exactly the
-``transform=`` hook of ``kit.nets.train``, so one object serves training, plotting and drift
+``transform=`` hook of ``kit.models.nets.train``, so one object serves training, plotting and drift
 measurement. Rotations, shifts and scaling are one batched affine warp (``grid_sample``, the
 same warp torchvision's ``rotate``/``affine`` use); ``Elastic`` is Simard et al.'s elastic
 distortion (ICDAR 2003).
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -314,101 +314,4 @@ def confusion_pairs(y_true, y_pred, *, top: int | None = None) -> dict[tuple[int
     ranked = sorted(rates.items(), key=lambda kv: (-kv[1], kv[0]))
     return dict(ranked[:top] if top is not None else ranked)
 
-
-def show_digits(X, y=None, *, ncols: int = 10, title: str | None = None, ax_size: float = 0.9):
-    """Plot up to ``ncols`` images (n, H, W) in a row, with their labels; returns the figure.
-
-    Examples
-    --------
-    >>> fig = show_digits(np.zeros((3, 8, 8)), [1, 2, 3])
-    >>> len(fig.axes)
-    3
-    """
-    import matplotlib.pyplot as plt
-
-    arr = as_array(X, "X", ndim=3)[:ncols]
-    fig, axes = plt.subplots(1, len(arr), figsize=(ax_size * len(arr), ax_size * 1.25), squeeze=False)
-    for i, ax in enumerate(axes[0]):
-        ax.imshow(arr[i], cmap="gray", vmin=0, vmax=1)
-        ax.set_xticks([]), ax.set_yticks([])
-        if y is not None:
-            ax.set_title(str(int(np.asarray(y)[i])), fontsize=9)
-    if title:
-        fig.suptitle(title, fontsize=10, x=0.01, y=1.2, ha="left")
-    plt.close(fig)
-    return fig
-
-@dataclass
-class GateResult:
-    """What ``drift_gate`` decided for one transform."""
-
-    transform: str
-    auc: float
-    per_class: dict[int, float] = field(repr=False)
-    threshold: float
-    accepted: bool
-
-    def __repr__(self) -> str:
-        verdict = "accept" if self.accepted else "REJECT"
-        worst = max(self.per_class, key=self.per_class.get)
-        return (f"GateResult({verdict}: {self.transform}, class-wise AUC {self.auc:.2f} "
-                f"(worst class {worst}: {self.per_class[worst]:.2f}), threshold {self.threshold:.2f})")
-
-
-def drift_gate(transform: Transform, X, y, *, threshold: float = 0.75, n_per_class: int = 60,
-               seed: int = 0, name: str | None = None) -> GateResult:
-    """Accept a transform only if, class by class, its output stays close to real images.
-
-    For each class, half of the real images are transformed and a domain classifier
-    (``kit.drift.domain_classifier_auc``) tries to tell them from the other, untouched half;
-    the gate's score is the mean of the per-class AUCs. Class-wise matters: an upside-down 6
-    looks like a real *9*, so pooled over classes it barely drifts, but next to real 6s it
-    stands out. The idea of rejecting augmentations that drift from real data follows
-    Paleyes et al. 2022; the domain classifier is Ganin et al.'s (JMLR 2016) discriminator.
-
-    Parameters
-    ----------
-    transform : callable
-    X : array-like, shape (n, H, W), real images in [0, 1]
-    y : array-like of int, shape (n,)
-    threshold : float
-        Largest mean class-wise AUC accepted (0.5 = indistinguishable from real).
-    n_per_class : int
-        Images per half per class (2 * n_per_class real images of each class are used).
-    seed : int
-    name : str, optional
-        Label shown in the result (defaults to the transform's repr).
-
-    Returns
-    -------
-    GateResult
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> X = np.zeros((80, 8, 8), dtype="float32"); X[:, 2:6, 1:3] = rng.random((80, 4, 2))
-    >>> y = np.repeat([0, 1], 40)
-    >>> drift_gate(Flip(p=1.0), X, y, n_per_class=20).accepted
-    False
-    >>> drift_gate(RandomAffine(), X, y, n_per_class=20).accepted
-    True
-    """
-    from kit.drift import domain_classifier_auc
-
-    arr = as_array(X, "X", ndim=3).astype(np.float32)
-    labels = as_array(y, "y", ndim=1, dtype=None)
-    same_length(X=arr, y=labels)
-    check_range(threshold, "threshold", low=0.5, high=1)
-    check_range(n_per_class, "n_per_class", low=5, integer=True)
-    rng = np.random.default_rng(seed)
-    per_class: dict[int, float] = {}
-    for k, c in enumerate(np.unique(labels)):
-        idx = rng.permutation(np.flatnonzero(labels == c))
-        m = min(n_per_class, len(idx) // 2)
-        if m < 5:
-            raise ValueError(f"y: class {c} has {len(idx)} images; the gate needs at least 10")
-        ref, cur = arr[idx[:m]], augment(arr[idx[m:2 * m]], transform, seed=seed + k)
-        per_class[int(c)] = domain_classifier_auc(ref, cur, seed=seed + k).auc
-    auc = float(np.mean(list(per_class.values())))
-    return GateResult(name or repr(transform), auc, per_class, float(threshold), auc <= threshold)
 

@@ -8,6 +8,7 @@ from sklearn.metrics import confusion_matrix
 
 from kit import augment
 from kit.augment import Compose, Elastic, Flip, RandomAffine, Rot180, affine_warp
+from kit.shift.gate import drift_gate
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,7 @@ def test_augment_and_compose():
 
 
 def test_transform_plugs_into_nets_train():
-    import kit.nets as nets
+    from kit.models import nets
 
     rng = np.random.default_rng(0)
     X = rng.random((64, 8, 8)).astype("float32")
@@ -123,9 +124,9 @@ def test_pair_confusions_agree_with_sklearn():
 
 def test_drift_gate_on_real_digits(digits):
     X, y = digits
-    kept = augment.drift_gate(RandomAffine(degrees=10), X, y, n_per_class=40, seed=0)
-    mirror = augment.drift_gate(Flip(p=1.0), X, y, n_per_class=40, seed=0)
-    upside = augment.drift_gate(Rot180(p=1.0), X, y, n_per_class=40, seed=0)
+    kept = drift_gate(RandomAffine(degrees=10), X, y, n_per_class=40, seed=0)
+    mirror = drift_gate(Flip(p=1.0), X, y, n_per_class=40, seed=0)
+    upside = drift_gate(Rot180(p=1.0), X, y, n_per_class=40, seed=0)
     assert kept.accepted and kept.auc < 0.65
     assert not mirror.accepted and mirror.auc > 0.9
     assert not upside.accepted and upside.auc > 0.9
@@ -149,4 +150,4 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="y_true"):
         augment.pair_confusion([1, 2], [1, 2], 6, 9)
     with pytest.raises(ValueError, match="threshold"):
-        augment.drift_gate(Flip(), np.zeros((20, 4, 4)), np.repeat([0, 1], 10), threshold=0.2)
+        drift_gate(Flip(), np.zeros((20, 4, 4)), np.repeat([0, 1], 10), threshold=0.2)

@@ -1,6 +1,6 @@
 import pytest
 
-from kit import catalogue, readme
+from kit.tooling import catalogue, readme
 
 
 def test_find_by_number_stem_and_slug():

@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from kit import catalogue, contract
+from kit.tooling import catalogue, contract
 
 ROOT = catalogue.repo_root()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "casestudies").glob("*.ipynb"))

@@ -48,7 +48,7 @@ def test_every_entry_has_provenance():
 
 
 def test_data_readme_covers_every_dataset():
-    from kit.catalogue import repo_root
+    from kit.tooling.catalogue import repo_root
 
     text = (repo_root() / "data" / "README.md").read_text()
     for name in data.names():

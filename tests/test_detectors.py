@@ -5,7 +5,7 @@ import pytest
 from river import drift
 from scipy import stats
 
-from kit.detectors import DDM, CalibrationDrift, KSDrift, alarm_report, ks_test, psi
+from kit.shift.detectors import DDM, CalibrationDrift, KSDrift, alarm_report, ks_test, psi
 
 
 def _stream(seed: int, p0: float, p1: float, n: int = 1500) -> np.ndarray:
@@ -57,7 +57,7 @@ def test_ks_matches_scipy_and_corrections():
 
 
 def test_holm_hand_computed():
-    from kit.detectors import _adjust
+    from kit.shift.detectors import _adjust
     p = np.array([0.01, 0.04, 0.03, 0.20])
     # sorted 0.01, 0.03, 0.04, 0.20 -> 0.04, 0.09, 0.09 (monotone), 0.20
     assert np.allclose(_adjust(p, "holm"), [0.04, 0.09, 0.09, 0.20])

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from kit.data import load
-from kit.nets import SmallCNN, accuracy, train
+from kit.models.nets import SmallCNN, accuracy, train
 from kit.security import evasion as E
 
 EPS = 0.1  # 8x8 digits are fragile: a small budget already bites

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from kit import data, nets, setup
+from kit import data, setup
+from kit.models import nets
 from kit.security import evasion
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU visible to torch")

@@ -5,8 +5,11 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
+from kit.models import softmax
+from kit.security import api as service
 from kit.security import inversion as inv
-from kit.security import stealing as st
+from kit.security import monitoring as mon
+from kit.viz import images
 
 
 @pytest.fixture(scope="module")
@@ -16,12 +19,12 @@ def setting():
     y = d.target
     prior = inv.PCAPrior.fit(X[1000:], n_components=15)
     # a linear target fitted on the first half: class templates are what it knows
-    model = st.fit_softmax_regression(X[:900], y[:900], l2=1e-3, max_iter=100)
+    model = softmax.fit_softmax_regression(X[:900], y[:900], l2=1e-3, max_iter=100)
     net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10))
     with torch.no_grad():
         net[1].weight.copy_(torch.as_tensor(model.W.T))
         net[1].bias.copy_(torch.as_tensor(model.b))
-    judge = st.fit_softmax_regression(X[900:1400], y[900:1400], l2=1e-3, max_iter=100)
+    judge = softmax.fit_softmax_regression(X[900:1400], y[900:1400], l2=1e-3, max_iter=100)
     return X, prior, model, net, judge.predict
 
 
@@ -56,12 +59,12 @@ def test_blocked_api_stops_the_search(setting):
     def api(images):
         calls.append(len(images))
         if len(calls) > 1:
-            raise st.QueryBlocked("blocked")
+            raise mon.QueryBlocked("blocked")
         return model.predict_proba(images)
 
     res = inv.invert_blackbox(api, np.arange(10), prior, restarts=1, steps=20, population=5, seed=0)
     assert len(calls) == 2 and res.n_queries == 10 * 2 * 5
-    far = st.PredictionAPI(model.predict_proba, monitor=st.QueryMonitor(X[:300] + 5.0))
+    far = service.PredictionAPI(model.predict_proba, monitor=mon.QueryMonitor(X[:300] + 5.0))
     res = inv.invert_blackbox(far.query, np.arange(10), prior, restarts=1, steps=20, seed=0)
     assert res.n_queries == 0 and far.monitor.flagged
 
@@ -75,5 +78,5 @@ def test_bad_arguments(setting):
     with pytest.raises(ValueError, match="n_components"):
         inv.PCAPrior.fit(X[:10], n_components=100)
     with pytest.raises(ValueError, match="results"):
-        inv.plot_reconstructions({})
+        images.plot_reconstructions({})
     assert "n_components=15" in repr(prior)

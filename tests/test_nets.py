@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from kit import data, nets
+from kit import data
+from kit.models import nets
 
 
 def test_small_cnn_learns_real_digits_and_is_seeded():

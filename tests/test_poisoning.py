@@ -11,7 +11,7 @@ from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 
 from kit.data import load
-from kit.nets import SmallCNN, accuracy, predict, train
+from kit.models.nets import SmallCNN, accuracy, activations, predict, train
 from kit.security import poisoning as P
 from kit.security import sanitise as S
 
@@ -118,7 +118,7 @@ def test_backdoor_end_to_end_and_activation_clustering(digits):
     asr = P.attack_success_rate(predict(model, trig), yte, target=0)
     assert asr >= 0.8
     assert accuracy(model, Xte, yte) >= 0.9
-    res = S.activation_clustering(S.activations(model, bd.X), bd.y, seed=0)
+    res = S.activation_clustering(activations(model, bd.X), bd.y, seed=0)
     rep = S.filter_report(res.keep, bd.poisoned)
     assert 0 in res.flagged and rep.recall >= 0.9
     assert "flagged" in repr(res) and "recall" in repr(rep)
@@ -137,6 +137,6 @@ def test_errors_name_the_argument():
     with pytest.raises(ValueError, match="k"):
         S.knn_label_consistency(np.zeros((30, 2)), y, k=30)
     with pytest.raises(ValueError, match="layer"):
-        S.activations(SmallCNN(8), np.zeros((2, 8, 8), "float32"), layer="logits")
+        activations(SmallCNN(8), np.zeros((2, 8, 8), "float32"), layer="logits")
     with pytest.raises(ValueError, match="keep"):
         S.filter_report(np.ones((2, 2), bool), [0])

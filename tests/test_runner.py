@@ -6,7 +6,7 @@ import sys
 import nbformat
 import pytest
 
-from kit import catalogue, runner
+from kit.tooling import catalogue, runner
 
 ROOT = catalogue.repo_root()
 

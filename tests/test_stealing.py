@@ -4,6 +4,9 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from kit.models import softmax
+from kit.security import api as service
+from kit.security import monitoring as mon
 from kit.security import stealing as st
 
 
@@ -13,7 +16,7 @@ def digits_model():
 
     d = load_digits()
     X = d.data / 16.0
-    return X[:600], d.target[:600], X[600:900], st.fit_softmax_regression(X[:600], d.target[:600], l2=1e-3)
+    return X[:600], d.target[:600], X[600:900], softmax.fit_softmax_regression(X[:600], d.target[:600], l2=1e-3)
 
 
 def test_fit_matches_sklearn(digits_model):
@@ -26,7 +29,7 @@ def test_fit_matches_sklearn(digits_model):
 
 def test_equation_solving_is_exact_with_d_plus_1(digits_model):
     X, y, X_te, model = digits_model
-    api = st.PredictionAPI(model.predict_proba)
+    api = service.PredictionAPI(model.predict_proba)
     copy = st.extract_softmax_regression(api, n_features=64, seed=3)
     assert api.n_queries == 65
     assert st.agreement(copy, model, X_te) == 1.0
@@ -35,7 +38,7 @@ def test_equation_solving_is_exact_with_d_plus_1(digits_model):
 
 def test_rounding_breaks_equation_solving(digits_model):
     X, y, X_te, model = digits_model
-    api = st.PredictionAPI(model.predict_proba, decimals=2)
+    api = service.PredictionAPI(model.predict_proba, decimals=2)
     copy = st.extract_softmax_regression(api, n_features=64, floor=0.005, seed=3)
     assert st.agreement(copy, model, X_te) < 0.9
     assert st.log_prob_error(copy, model, X_te) > 0.1
@@ -43,7 +46,7 @@ def test_rounding_breaks_equation_solving(digits_model):
 
 def test_labels_only_api_refuses_equation_solving(digits_model):
     X, y, X_te, model = digits_model
-    api = st.PredictionAPI(model.predict_proba, output="label")
+    api = service.PredictionAPI(model.predict_proba, output="label")
     out = api.query(X_te[:5])
     assert out.shape == (5,) and out.dtype.kind in "iu"
     with pytest.raises(ValueError, match="api"):
@@ -52,48 +55,48 @@ def test_labels_only_api_refuses_equation_solving(digits_model):
 
 def test_learning_extraction_improves_with_budget(digits_model):
     X, y, X_te, model = digits_model
-    api = st.PredictionAPI(model.predict_proba, output="label")
+    api = service.PredictionAPI(model.predict_proba, output="label")
     small = st.extract_by_learning(api, X_te[:20], model="linear")
     large = st.extract_by_learning(api, np.vstack([X_te, X[:300]]), model="linear")
     assert st.agreement(large, model, X_te) > st.agreement(small, model, X_te)
-    mlp = st.extract_by_learning(st.PredictionAPI(model.predict_proba), X, epochs=10, seed=0)
+    mlp = st.extract_by_learning(service.PredictionAPI(model.predict_proba), X, epochs=10, seed=0)
     assert st.agreement(mlp, model, X_te) > 0.85
 
 
 def test_server_round_trip_and_block(digits_model):
     X, y, X_te, model = digits_model
-    api = st.PredictionAPI(model.predict_proba)
-    with st.serve(api) as remote:
+    api = service.PredictionAPI(model.predict_proba)
+    with service.serve(api) as remote:
         assert remote.url.startswith("http://127.0.0.1:")
         np.testing.assert_array_equal(remote.query(X_te[:3]), model.predict_proba(X_te[:3]))
     assert api.n_queries == 3
-    monitored = st.PredictionAPI(model.predict_proba, monitor=st.QueryMonitor(X[:300], min_queries=20))
-    with st.serve(monitored) as remote:
-        with pytest.raises(st.QueryBlocked):
+    monitored = service.PredictionAPI(model.predict_proba, monitor=mon.QueryMonitor(X[:300], min_queries=20))
+    with service.serve(monitored) as remote:
+        with pytest.raises(mon.QueryBlocked):
             remote.query(np.random.default_rng(0).random((30, 64)))
 
 
 def test_monitor_flags_synthetic_not_natural(digits_model):
     X, y, X_te, model = digits_model
     rng = np.random.default_rng(0)
-    natural = st.QueryMonitor(X[:300])
+    natural = mon.QueryMonitor(X[:300])
     assert not natural.observe(X_te[:200])
     seeds = X_te[:10]
     perturbed = np.clip(seeds[rng.integers(0, 10, 200)] + 0.1 * rng.standard_normal((200, 64)), 0, 1)
-    m = st.QueryMonitor(X[:300])
+    m = mon.QueryMonitor(X[:300])
     assert m.observe(perturbed) and m.flagged_at == 200
-    api = st.PredictionAPI(model.predict_proba, monitor=st.QueryMonitor(X[:300]))
-    answered, _, blocked = st.query_until_blocked(api, rng.random((200, 64)), batch_size=25)
+    api = service.PredictionAPI(model.predict_proba, monitor=mon.QueryMonitor(X[:300]))
+    answered, _, blocked = mon.query_until_blocked(api, rng.random((200, 64)), batch_size=25)
     assert blocked and len(answered) < 65
 
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="output"):
-        st.PredictionAPI(lambda X: X, output="logits")
+        service.PredictionAPI(lambda X: X, output="logits")
     with pytest.raises(ValueError, match="n_queries"):
-        st.extract_softmax_regression(st.PredictionAPI(lambda X: X), n_features=5, n_queries=3)
+        st.extract_softmax_regression(service.PredictionAPI(lambda X: X), n_features=5, n_queries=3)
     with pytest.raises(ValueError, match="b:"):
-        st.SoftmaxRegression(np.zeros((3, 2)), np.zeros(3))
+        softmax.SoftmaxRegression(np.zeros((3, 2)), np.zeros(3))
     with pytest.raises(ValueError, match="model"):
-        st.extract_by_learning(st.PredictionAPI(lambda X: X), np.zeros((3, 2)), model="tree")
-    assert "n_queries=0" in repr(st.PredictionAPI(lambda X: X))
+        st.extract_by_learning(service.PredictionAPI(lambda X: X), np.zeros((3, 2)), model="tree")
+    assert "n_queries=0" in repr(service.PredictionAPI(lambda X: X))

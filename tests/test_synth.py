@@ -5,8 +5,8 @@ import pytest
 from scipy import ndimage
 from sklearn.linear_model import LogisticRegression
 
-from kit import synth
-from kit.synth import Jitter
+from kit.data import synth
+from kit.data.synth import Jitter
 
 
 def test_format_like_mnist():

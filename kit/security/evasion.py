@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from kit._validate import check_choice, check_range, same_length
-from kit.nets import as_images, as_labels, reset_parameters
+from kit.models.nets import as_images, as_labels, reset_parameters
 from kit.progress import progress
 
 ATTACKS = ("fgsm", "pgd")
@@ -96,7 +96,7 @@ def fgsm(model: nn.Module, X, y, *, eps: float, batch_size: int = 500,
 
     Examples
     --------
-    >>> from kit.nets import SmallCNN
+    >>> from kit.models.nets import SmallCNN
     >>> X = np.random.default_rng(0).random((4, 8, 8)).astype("float32")
     >>> X_adv = fgsm(SmallCNN(8), X, np.array([0, 1, 2, 3]), eps=0.1)
     >>> X_adv.shape, bool(np.abs(X_adv - X).max() <= 0.1 + 1e-6)
@@ -138,7 +138,7 @@ def pgd(model: nn.Module, X, y, *, eps: float, steps: int = 10, alpha: float | N
 
     Examples
     --------
-    >>> from kit.nets import SmallCNN
+    >>> from kit.models.nets import SmallCNN
     >>> X = np.random.default_rng(0).random((4, 8, 8)).astype("float32")
     >>> a = pgd(SmallCNN(8), X, np.array([0, 1, 2, 3]), eps=0.1, steps=3, seed=1)
     >>> bool(np.abs(a - X).max() <= 0.1 + 1e-6), bool(a.min() >= 0 and a.max() <= 1)
@@ -160,7 +160,7 @@ def attack(model: nn.Module, X, y, *, method: str, eps: float, steps: int = 10,
            seed: int = 0, device: str = "cpu") -> np.ndarray:
     """Run ``fgsm`` or ``pgd`` by name (``method`` in ``ATTACKS``); see those functions.
 
-    >>> from kit.nets import SmallCNN
+    >>> from kit.models.nets import SmallCNN
     >>> attack(SmallCNN(8), np.zeros((2, 8, 8), "float32"), np.array([0, 1]), method="fgsm", eps=0.0).max()
     np.float32(0.0)
     """
@@ -256,7 +256,7 @@ def accuracy_vs_eps(model: nn.Module, X, y, eps_grid, *, methods=ATTACKS, steps:
 
     Examples
     --------
-    >>> from kit.nets import SmallCNN
+    >>> from kit.models.nets import SmallCNN
     >>> X = np.random.default_rng(0).random((8, 8, 8)).astype("float32")
     >>> c = accuracy_vs_eps(SmallCNN(8), X, np.zeros(8, "int64"), [0.0, 0.1], steps=2, show_progress=False)
     >>> c.eps, sorted(c.acc)
@@ -291,7 +291,7 @@ def adversarial_train(model: nn.Module, X, y, *, eps: float, steps: int = 3,
     Each mini-batch is replaced by its PGD examples (Madry et al., ICLR 2018,
     https://arxiv.org/abs/1706.06083), which solves ``min_theta E[max_{|d|<=eps} loss]``;
     ``clean_share > 0`` mixes in the clean loss as in Goodfellow et al. (ICLR 2015). The model
-    is re-initialised from ``seed`` like ``kit.nets.train``; cost is about ``steps + 1`` clean
+    is re-initialised from ``seed`` like ``kit.models.nets.train``; cost is about ``steps + 1`` clean
     epochs per epoch. Taught in ``21_security-evasion``.
 
     Parameters
@@ -313,7 +313,7 @@ def adversarial_train(model: nn.Module, X, y, *, eps: float, steps: int = 3,
 
     Examples
     --------
-    >>> from kit.nets import SmallCNN
+    >>> from kit.models.nets import SmallCNN
     >>> X = np.random.default_rng(0).random((32, 8, 8)).astype("float32")
     >>> y = (X.mean(axis=(1, 2)) > 0.5).astype("int64")
     >>> net = adversarial_train(SmallCNN(8, 2), X, y, eps=0.05, steps=1, epochs=1, show_progress=False)

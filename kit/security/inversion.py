@@ -216,30 +216,3 @@ def invert_blackbox(query: Callable[[np.ndarray], np.ndarray], classes, prior: P
     return Inversion(prior.decode(z), target, n_queries, "black-box NES")
 
 
-def plot_reconstructions(results: dict[str, Inversion], judge=None, *, per_class: int = 1):
-    """One row of reconstructions per attack/defence, one column per class; returns the figure.
-
-    With ``judge``, each image's title is the judge's label (green when it matches the class).
-    """
-    import matplotlib.pyplot as plt
-
-    if not isinstance(results, dict) or not results:
-        raise ValueError("results: expected a non-empty dict label -> Inversion")
-    first = next(iter(results.values()))
-    classes = list(dict.fromkeys(first.classes.tolist()))
-    fig, axes = plt.subplots(len(results), len(classes), figsize=(1.1 * len(classes), 1.3 * len(results)),
-                             squeeze=False)
-    for r, (label, inv) in enumerate(results.items()):
-        guess = judge(inv.images) if judge is not None else None
-        for c, cls in enumerate(classes):
-            i = int(np.flatnonzero(inv.classes == cls)[0])
-            ax = axes[r, c]
-            ax.imshow(inv.images[i], cmap="gray", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if guess is not None:
-                ax.set_title(str(guess[i]), fontsize=8, color="green" if guess[i] == cls else "red")
-            if c == 0:
-                ax.set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
-    fig.tight_layout()
-    return fig

@@ -136,7 +136,7 @@ def find(name: str | int) -> Lesson:
 def repo_root() -> Path:
     """The project folder holding ``notebooks/`` (the checkout this kit was installed from)."""
     here = Path.cwd()
-    for cand in (here, *here.parents, Path(__file__).resolve().parent.parent):
+    for cand in (here, *here.parents, Path(__file__).resolve().parents[2]):
         if (cand / "notebooks").is_dir() and (cand / "kit").is_dir():
             return cand
     raise FileNotFoundError("could not find the project folder (one holding notebooks/ and kit/)")

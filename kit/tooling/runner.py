@@ -22,9 +22,9 @@ from pathlib import Path
 
 import nbformat
 
-from kit.catalogue import Lesson, available, find, repo_root
 from kit.check import RESULTS_ENV
 from kit.progress import ENV as NO_PROGRESS_ENV
+from kit.tooling.catalogue import Lesson, available, find, repo_root
 
 KERNEL_STARTUP_TIMEOUT = 120
 CELL_TIMEOUT = 900

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from kit.catalogue import LESSONS, SURVEY, Lesson, map_table
+from kit.tooling.catalogue import LESSONS, SURVEY, Lesson, map_table
 
 
 def header_cell(path: Path) -> str:

@@ -5,8 +5,9 @@ import pytest
 from river import drift
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
-from kit.detectors import CalibrationDrift, KSDrift
-from kit.stream import BatchState, Never, OnDrift, Oracle, Periodic, Policy, replay
+from kit.shift.detectors import CalibrationDrift, KSDrift
+from kit.sim.policies import BatchState, Never, OnDrift, Oracle, Periodic, Policy
+from kit.sim.replay import replay
 
 
 def _flip(n_batches=10, flip=5, size=200, seed=0):

@@ -15,7 +15,7 @@ Three things can be watched once a model is deployed:
 false alarms before it, misses.
 
 All detectors follow river's verbs: ``update(...)`` then read ``drift_detected``, so
-``kit.stream.OnDrift`` accepts them. Taught in ``notebooks/15_updating-concept-drift.ipynb``.
+``kit.sim.OnDrift`` accepts them. Taught in ``notebooks/15_updating-concept-drift.ipynb``.
 Survey: Paleyes, Urma & Lawrence (2022), ACM Computing Surveys, "model updating".
 """
 

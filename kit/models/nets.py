@@ -182,3 +182,32 @@ def accuracy(model: nn.Module, X, y, **kwargs) -> float:
     yt = as_labels(y)
     same_length(X=X, y=yt)
     return float((predict(model, X, **kwargs) == yt.numpy()).mean())
+
+
+def activations(model, X, *, layer: str = "conv", batch_size: int = 1000) -> np.ndarray:
+    """Activations ``(n, d)`` of a ``kit.models.nets.SmallCNN``: its conv features or its hidden layer.
+
+    ``layer="conv"``: the flattened output of the convolutional block (where the trigger shows
+    most plainly); ``layer="hidden"``: the layer feeding the last linear layer (Tran et al.'s
+    choice for deep networks).
+
+    >>> from kit.models.nets import SmallCNN
+    >>> activations(SmallCNN(8), np.zeros((3, 8, 8), "float32"), layer="hidden").shape
+    (3, 64)
+    """
+    import torch
+
+    from kit._validate import check_choice
+    from kit.models.nets import as_images
+
+    check_choice(layer, "layer", ("conv", "hidden"))
+    if not hasattr(model, "features") or not hasattr(model, "head"):
+        raise TypeError("model: expected a kit.models.SmallCNN (with .features and .head)")
+    Xt = as_images(X)
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(Xt), batch_size):
+            f = model.features(Xt[i:i + batch_size])
+            out.append(f.flatten(1) if layer == "conv" else model.head[:-1](f))
+    return torch.cat(out).numpy()

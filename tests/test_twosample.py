@@ -7,7 +7,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.metrics.pairwise import euclidean_distances, rbf_kernel
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from kit import drift
+from kit.shift import twosample as drift
 
 
 def _samples(shift, seed=0, n=150, d=4):

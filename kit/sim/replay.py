@@ -32,168 +32,17 @@ ReplayResult(policy='Periodic(every=1)', batches=5, mean_error=0.204, retrains=4
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_choice, check_range, same_length
+from kit._validate import as_array, check_range, same_length
+from kit.sim.policies import BatchState, Never, Periodic, Policy  # noqa: F401  (doctest names)
 
-__all__ = ["BatchState", "Policy", "Never", "Periodic", "OnDrift", "Oracle", "ReplayResult", "replay",
-           "plot_timeline"]
-
-
-@dataclass
-class BatchState:
-    """What the monitor knows after batch ``batch`` has been scored and its labels revealed.
-
-    Attributes
-    ----------
-    batch : Any
-        The batch label (e.g. the year), ``index`` its position among scored batches.
-    X : ndarray (n, d)
-        The batch's inputs. ``y_true`` (n,) its labels (only the revealed rows), ``y_score``
-        (n,) the serving model's scores on those rows (P(class 1) for binary classifiers, the
-        prediction for regressors), ``errors`` (n,) per-row losses (0/1 or absolute error).
-    since_retrain : int
-        Batches scored since the serving model was fitted (1 on the first batch it served).
-    X_train : ndarray (m, d)
-        The inputs the serving model was fitted on (a reference for input-drift tests).
-    """
-
-    batch: Any
-    index: int
-    X: np.ndarray
-    y_true: np.ndarray
-    y_score: np.ndarray
-    errors: np.ndarray
-    since_retrain: int
-    X_train: np.ndarray
-
-
-@runtime_checkable
-class Policy(Protocol):
-    """A retraining policy: ``update(state)`` returns True to retrain now.
-
-    ``needs_labels`` says whether the policy's monitoring reads every label (a performance
-    detector does; a calendar or an input-drift test does not). ``reset()`` is called after
-    every retrain.
-    """
-
-    needs_labels: bool
-
-    def update(self, state: BatchState) -> bool: ...
-
-    def reset(self) -> None: ...
-
-
-class Never:
-    """The static model: deployed once, never retrained."""
-
-    needs_labels = False
-
-    def update(self, state: BatchState) -> bool:
-        return False
-
-    def reset(self) -> None:
-        pass
-
-    def __repr__(self) -> str:
-        return "Never()"
-
-
-class Periodic:
-    """Retrain every ``every`` batches, whatever happens (the calendar policy)."""
-
-    needs_labels = False
-
-    def __init__(self, every: int) -> None:
-        self.every = check_range(every, "every", low=1, integer=True)
-
-    def update(self, state: BatchState) -> bool:
-        return state.since_retrain >= self.every
-
-    def reset(self) -> None:
-        pass
-
-    def __repr__(self) -> str:
-        return f"Periodic(every={self.every})"
-
-
-class Oracle:
-    """Retrain right after the batches in ``at`` (known change points): a reference only."""
-
-    needs_labels = False
-
-    def __init__(self, at: Sequence[Any]) -> None:
-        self.at = list(at)
-
-    def update(self, state: BatchState) -> bool:
-        return state.batch in self.at
-
-    def reset(self) -> None:
-        pass
-
-    def __repr__(self) -> str:
-        return f"Oracle(at={self.at})"
-
-
-SIGNALS = ("errors", "inputs", "calibration")
-
-
-class OnDrift:
-    """Retrain when ``detector`` raises an alarm (the drift-triggered policy).
-
-    Parameters
-    ----------
-    detector : object
-        A river-style detector: ``update(...)`` then read ``drift_detected``. A pristine copy
-        replaces it after each retrain.
-    signal : {"errors", "inputs", "calibration"}
-        What it is fed: ``"errors"`` each row's loss in turn (river's DDM, ADWIN...),
-        ``"inputs"`` the batch ``X`` after ``fit(X_train)`` (``kit.detectors.KSDrift``),
-        ``"calibration"`` ``update(y_true, y_score)`` per batch
-        (``kit.detectors.CalibrationDrift``).
-    min_batches : int
-        Batches a fresh model serves before an alarm may retrain it again.
-    """
-
-    def __init__(self, detector: Any, *, signal: str = "errors", min_batches: int = 1) -> None:
-        if not hasattr(detector, "update") or not hasattr(detector, "drift_detected"):
-            raise TypeError("detector: expected an object with update() and drift_detected (river style)")
-        self.signal = check_choice(signal, "signal", SIGNALS)
-        self.min_batches = check_range(min_batches, "min_batches", low=1, integer=True)
-        self.needs_labels = signal != "inputs"
-        self._template = copy.deepcopy(detector)
-        self.detector = copy.deepcopy(detector)
-        self._fitted = False
-
-    def update(self, state: BatchState) -> bool:
-        det, alarm = self.detector, False
-        if self.signal == "errors":
-            for e in state.errors.tolist():
-                det.update(e)
-                alarm = alarm or bool(det.drift_detected)
-        elif self.signal == "inputs":
-            if not self._fitted:
-                det.fit(state.X_train)
-                self._fitted = True
-            det.update(state.X)
-            alarm = bool(det.drift_detected)
-        else:
-            det.update(state.y_true, state.y_score)
-            alarm = bool(det.drift_detected)
-        return alarm and state.since_retrain >= self.min_batches
-
-    def reset(self) -> None:
-        self.detector = copy.deepcopy(self._template)
-        self._fitted = False
-
-    def __repr__(self) -> str:
-        return f"OnDrift({type(self._template).__name__}, signal={self.signal!r})"
+__all__ = ["ReplayResult", "replay"]
 
 
 @dataclass
@@ -353,45 +202,3 @@ def replay(model_factory: Callable[[], Any], X: Any, y: Any, batches: Any, *, po
                         models if keep_models else [models[0]])
 
 
-def plot_timeline(results: dict[str, ReplayResult], *, column: str = "error", smooth: int = 1,
-                  ax: Any = None, absolute: bool = False) -> Any:
-    """Plot each policy's per-batch ``column`` over time, retrains marked with ticks.
-
-    Parameters
-    ----------
-    results : dict label -> ReplayResult
-    column : str
-        A column of ``result.frame`` (``"error"``, ``"calib_gap"``, an extra metric).
-    smooth : int
-        Rolling mean over this many batches (1: none).
-    absolute : bool
-        Plot the absolute value (for signed gaps).
-
-    Returns the matplotlib Axes.
-
-    >>> import matplotlib; matplotlib.use("Agg")
-    >>> import numpy as np; from sklearn.linear_model import LogisticRegression
-    >>> X = np.random.default_rng(0).normal(size=(300, 1)); y = (X[:, 0] > 0).astype(int)
-    >>> ax = plot_timeline({"never": replay(LogisticRegression, X, y, np.repeat([0, 1, 2], 100),
-    ...                                     policy=Never())})
-    >>> ax.get_ylabel()
-    'error'
-    """
-    import matplotlib.pyplot as plt
-
-    check_range(smooth, "smooth", low=1, integer=True)
-    if ax is None:
-        ax = plt.subplots(figsize=(9, 3.5))[1]
-    for label, res in results.items():
-        f = res.frame
-        if column not in f:
-            raise ValueError(f"column: expected one of {list(f.columns)}, got {column!r}")
-        v = f[column].abs() if absolute else f[column]
-        line, = ax.plot(f["batch"], v.rolling(smooth, min_periods=1).mean(),
-                        label=f"{label} ({res.retrains} retrains)")
-        marks = f.loc[f["alarm"], "batch"]
-        ax.plot(marks, np.full(len(marks), np.nanmin(v)), "|", color=line.get_color(), ms=10)
-    ax.set_xlabel("batch")
-    ax.set_ylabel(f"|{column}|" if absolute else column)
-    ax.legend(fontsize=8)
-    return ax

@@ -169,7 +169,7 @@ def render_digits(n: int, *, seed: int = 0, jitter: Jitter | None = None,
     check_range(size, "size", low=8, integer=True)
     jitter = Jitter() if jitter is None else jitter
     if not isinstance(jitter, Jitter):
-        raise TypeError(f"jitter: expected a kit.synth.Jitter, got {type(jitter).__name__}")
+        raise TypeError(f"jitter: expected a kit.data.synth.Jitter, got {type(jitter).__name__}")
     paths = font_paths() if fonts is None else [Path(p) for p in fonts]
     if not paths:
         raise ValueError("fonts: expected at least one font file")

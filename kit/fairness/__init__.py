@@ -1,0 +1,1 @@
+"""Fairness: measuring and equalising outcomes across groups (thresholds per group)."""

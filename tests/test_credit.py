@@ -1,0 +1,14 @@
+"""Tests for kit.data.credit: the credit_data featuriser on the real table."""
+
+import numpy as np
+
+import kit.data
+from kit.data.credit import credit_features
+
+
+def test_credit_features_on_real_data():
+    X, y = credit_features(kit.data.load("credit_data"))
+    assert X.shape == (4454, 32)
+    assert not np.isnan(X).any()
+    assert y.sum() == 1254
+    np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-9)
