@@ -28,7 +28,11 @@ RESULTS_ENV = "KIT_RESULTS_DIR"
 
 @dataclass
 class Claim:
-    """One asserted statement of a lesson."""
+    """One asserted statement of a lesson: its text, whether it held, the value measured.
+
+    >>> Claim("robust accuracy >= 0.70", True, 0.796)
+    Claim(text='robust accuracy >= 0.70', holds=True, value=0.796)
+    """
 
     text: str
     holds: bool

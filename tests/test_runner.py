@@ -36,12 +36,22 @@ def test_cli_runs_a_notebook_and_prints_the_scoreboard(tmp_path):
 
 
 def test_cli_fails_when_a_claim_fails(tmp_path):
-    # a copy of the welcome notebook whose claim cannot hold
+    # a project whose welcome notebook makes a claim that cannot hold, run through the real CLI
     nb = nbformat.read(ROOT / "notebooks" / "00_welcome.ipynb", as_version=4)
+    changed = 0
     for cell in nb.cells:
+        changed += "baseline >= 0.93" in cell.source
         cell.source = cell.source.replace("baseline >= 0.93", "baseline >= 1.5")
-    executed, _, error = runner.execute(nb, ROOT / "notebooks")
-    assert "claim(s) failed" in error
+    assert changed, "the welcome notebook's claim moved: update this test"
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(nb, tmp_path / "notebooks" / "00_welcome.ipynb")
+    (tmp_path / "kit").symlink_to(ROOT / "kit", target_is_directory=True)
+    proc = subprocess.run([sys.executable, "-m", "kit", "run", "00", "--out", str(tmp_path / "out")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "FAILED: 00_welcome" in proc.stderr
+    assert "claim(s) failed" in proc.stdout
+    assert "| 00_welcome |" in (tmp_path / "out" / "scoreboard.md").read_text()
 
 
 def test_unknown_notebook_is_named():

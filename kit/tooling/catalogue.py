@@ -24,7 +24,16 @@ STAGES = ("Welcome", "Data management", "Model learning", "Model verification", 
 
 @dataclass(frozen=True)
 class Lesson:
-    """One notebook of the kit and the survey step it re-enacts."""
+    """One notebook of the kit (a lesson, or a case study) and the survey step it re-enacts.
+
+    Lessons live in ``notebooks/`` as ``NN_slug.ipynb``; case studies in ``casestudies/`` as
+    ``csNN_slug.ipynb``, so a stem names one file whichever folder it is in.
+
+    >>> Lesson(3, "data-augmentation", "Data management", "Data augmentation", "b", "f").stem
+    '03_data-augmentation'
+    >>> CASE_STUDIES[0].path(Path("/repo"))
+    PosixPath('/repo/casestudies/cs01_credit-2008.ipynb')
+    """
 
     number: int
     slug: str
@@ -37,7 +46,12 @@ class Lesson:
 
     @property
     def stem(self) -> str:
-        return f"{self.number:02d}_{self.slug}"
+        prefix = "cs" if self.folder == "casestudies" else ""
+        return f"{prefix}{self.number:02d}_{self.slug}"
+
+    @property
+    def is_case_study(self) -> bool:
+        return self.folder == "casestudies"
 
     def path(self, root: Path) -> Path:
         return Path(root) / self.folder / f"{self.stem}.ipynb"
@@ -49,14 +63,14 @@ class Lesson:
         return f"Lesson({self.stem!r}, step={self.step!r})"
 
 
-def _l(n, slug, stage, step, breaks, fixes, modules=()):
-    return Lesson(n, slug, stage, step, breaks, fixes, tuple(modules))
+def _l(n, slug, stage, step, breaks, fixes, modules=(), folder="notebooks"):
+    return Lesson(n, slug, stage, step, breaks, fixes, tuple(modules), folder)
 
 
 LESSONS: tuple[Lesson, ...] = (
     _l(0, "welcome", "Welcome", "How to use the kit",
        "serving forgets the scaler the model was trained with (train/serving skew)",
-       "ship the fitted pipeline, not the bare model", ["data", "check", "catalogue"]),
+       "ship the fitted pipeline, not the bare model", ["data", "check", "tooling.catalogue"]),
     _l(1, "collection-joins", "Data management", "Data collection",
        "joins across sources drop/duplicate rows and leak the future", "as-of joins, row-count contracts"),
     _l(2, "preprocessing-leakage", "Data management", "Data preprocessing",
@@ -64,7 +78,7 @@ LESSONS: tuple[Lesson, ...] = (
     _l(3, "data-augmentation", "Data management", "Data augmentation",
        "augmentations that change labels; synthetic data unlike real data",
        "label-preserving policy tuned on real data, drift gate, real-data weighting",
-       ["augment", "drift", "synth", "nets"]),
+       ["augment", "shift.gate", "shift.twosample", "data.synth", "models.nets"]),
     _l(4, "data-profiling", "Data management", "Data analysis",
        "hidden sentinels, duplicates, under-represented subgroups", "profile first"),
     _l(5, "model-selection", "Model learning", "Model selection",
@@ -87,10 +101,10 @@ LESSONS: tuple[Lesson, ...] = (
        "confidently wrong on unfamiliar inputs", "OOD scores, abstention"),
     _l(14, "monitoring-feedback-loops", "Model deployment", "Monitoring (feedback loops)",
        "the model's decisions shape the data it retrains on",
-       "randomised exploration, inverse-propensity correction", ["feedback", "feedback_impact", "stream"]),
+       "randomised exploration, inverse-propensity correction", ["sim.replay", "sim.policing", "sim.lending", "sim.impact", "fairness.thresholds"]),
     _l(15, "updating-concept-drift", "Model deployment", "Updating (concept drift)",
        "a static model decays through the 2008 recession and gradual change",
-       "drift detection and retraining policies", ["stream", "detectors"]),
+       "drift detection and retraining policies", ["sim.replay", "sim.policies", "shift.detectors"]),
     _l(16, "updating-compatibility", "Model deployment", "Updating (backward compatibility)",
        "a better update breaks what users relied on", "negative-flip gate, compatible training"),
     _l(17, "ethics-bias", "Cross-cutting aspects", "Ethics (bias)",
@@ -103,38 +117,61 @@ LESSONS: tuple[Lesson, ...] = (
        "over-confident, unexplained predictions", "calibration, explanations, abstention"),
     _l(21, "security-evasion", "Cross-cutting aspects", "Security (evasion)",
        "imperceptible perturbations flip predictions", "PGD adversarial training",
-       ["security.evasion", "nets"]),
+       ["security.evasion", "models.nets"]),
     _l(22, "security-poisoning", "Cross-cutting aspects", "Security (data poisoning)",
        "flipped labels and backdoor triggers in the training data",
-       "kNN sanitisation, spectral signatures", ["security.poisoning", "security.sanitise", "nets"]),
+       "kNN sanitisation, spectral signatures", ["security.poisoning", "security.sanitise", "models.nets"]),
     _l(23, "security-model-stealing", "Cross-cutting aspects", "Security (model stealing)",
        "a confidence-returning API is copied", "labels only, rounding, query monitoring",
-       ["security.stealing", "security.monitoring"]),
+       ["security.stealing", "security.api", "security.monitoring", "models.softmax"]),
     _l(24, "security-model-inversion", "Cross-cutting aspects", "Security (model inversion)",
        "confidences reveal what a class looks like", "rounding, regularisation, DP",
-       ["security.inversion", "nets"]),
+       ["security.inversion", "security.api", "models.nets"]),
 )
+
+CASE_STUDIES: tuple[Lesson, ...] = (
+    _l(1, "credit-2008", "Case studies", "Validation, monitoring, updating, ethics",
+       "a credit model deployed in 2006 meets the 2008 recession",
+       "business threshold, drift monitoring, a compatible retrain, a group audit", folder="casestudies"),
+    _l(2, "tay-poisoning", "Case studies", "Monitoring, security (poisoning)",
+       "an online learner is steered by a coordinated minority of its users",
+       "rate limits, per-user weighting, quarantine against a trusted reference", folder="casestudies"),
+    _l(3, "booking-ab", "Case studies", "Requirement encoding, monitoring",
+       "offline metric gains do not become business value",
+       "a randomised trial with a business metric, power and a holdout", folder="casestudies"),
+)
+
+ALL: tuple[Lesson, ...] = LESSONS + CASE_STUDIES
 
 
 def find(name: str | int) -> Lesson:
-    """Resolve a notebook by number (``3``, ``"03"``), stem or part of its slug."""
+    """Resolve a notebook by number (``3``, ``"03"``: lessons), stem (``"cs01_credit-2008"``) or
+    part of its slug (``"evasion"``, ``"cs01"``).
+
+    >>> find("cs01").folder
+    'casestudies'
+    """
     if isinstance(name, bool) or not isinstance(name, (str, int)):
         raise TypeError(f"name: expected a notebook number or name, got {type(name).__name__}")
     key = str(name).strip().removesuffix(".ipynb").split("/")[-1]
     if key.isdigit():
         hits = [lesson for lesson in LESSONS if lesson.number == int(key)]
     else:
-        hits = [lesson for lesson in LESSONS if key == lesson.stem] or [
-            lesson for lesson in LESSONS if key in lesson.stem]
+        hits = [lesson for lesson in ALL if key == lesson.stem] or [
+            lesson for lesson in ALL if key in lesson.stem]
     if len(hits) != 1:
-        known = ", ".join(lesson.stem for lesson in LESSONS)
+        known = ", ".join(lesson.stem for lesson in ALL)
         what = "no notebook" if not hits else f"{len(hits)} notebooks"
         raise KeyError(f"name: {what} match {name!r}; expected a number or one of: {known}")
     return hits[0]
 
 
 def repo_root() -> Path:
-    """The project folder holding ``notebooks/`` (the checkout this kit was installed from)."""
+    """The project folder holding ``notebooks/`` (the checkout this kit was installed from).
+
+    >>> (repo_root() / "kit" / "tooling" / "catalogue.py").is_file()
+    True
+    """
     here = Path.cwd()
     for cand in (here, *here.parents, Path(__file__).resolve().parents[2]):
         if (cand / "notebooks").is_dir() and (cand / "kit").is_dir():
@@ -143,20 +180,30 @@ def repo_root() -> Path:
 
 
 def available(root: Path | None = None) -> list[Lesson]:
-    """Lessons whose notebook exists in this checkout."""
+    """Lessons and case studies whose notebook exists in this checkout.
+
+    >>> available()[0].stem
+    '00_welcome'
+    """
     root = root or repo_root()
-    return [lesson for lesson in LESSONS if lesson.available(root)]
+    return [lesson for lesson in ALL if lesson.available(root)]
 
 
 def map_table(root: Path | None = None, *, links: bool = True) -> str:
-    """Markdown map: stage -> survey step -> notebook (or 'planned')."""
+    """Markdown map: stage -> survey step -> notebook (or 'planned'); links are relative to
+    ``notebooks/``.
+
+    >>> map_table(links=False).splitlines()[0]
+    '| stage | survey step | notebook | what breaks -> what fixes it |'
+    """
     root = root or repo_root()
     lines = ["| stage | survey step | notebook | what breaks -> what fixes it |", "|---|---|---|---|"]
-    for lesson in LESSONS:
-        if lesson.number == 0:
+    for lesson in ALL:
+        if lesson.number == 0 and not lesson.is_case_study:
             continue
         if lesson.available(root):
-            name = f"[{lesson.stem}]({lesson.stem}.ipynb)" if links else lesson.stem
+            href = f"../{lesson.folder}/{lesson.stem}.ipynb" if lesson.is_case_study else f"{lesson.stem}.ipynb"
+            name = f"[{lesson.stem}]({href})" if links else lesson.stem
         else:
             name = f"{lesson.stem} *(planned)*"
         lines.append(f"| {lesson.stage} | {lesson.step} | {name} | {lesson.breaks} -> {lesson.fixes} |")

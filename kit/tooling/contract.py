@@ -31,7 +31,11 @@ def _tags(cell) -> list[str]:
 
 
 def problems(nb: nbformat.NotebookNode) -> list[str]:
-    """Every way ``nb`` breaks the contract (empty when it complies)."""
+    """Every way ``nb`` breaks the contract (empty when it complies).
+
+    >>> problems(nbformat.v4.new_notebook())[:2]
+    ["header: the first cell must be markdown starting with '# Title'", 'header: missing **What breaks**']
+    """
     out: list[str] = []
     cells = nb.cells
     if not cells or cells[0].cell_type != "markdown" or not cells[0].source.lstrip().startswith("# "):

@@ -32,7 +32,12 @@ CELL_TIMEOUT = 900
 
 @dataclass
 class RunResult:
-    """What one notebook run produced."""
+    """What one notebook run produced: the lesson, wall time, peak memory, error, Check record.
+
+    >>> from kit.tooling.catalogue import find
+    >>> RunResult(find(0), True, 4.2, 180.0, "", {"passed": True})
+    RunResult('00_welcome', ok=True, wall_s=4.2)
+    """
 
     lesson: Lesson
     ok: bool
@@ -52,7 +57,12 @@ class RunResult:
 
 
 def inject_parameters(nb: nbformat.NotebookNode, params: dict) -> nbformat.NotebookNode:
-    """Return a copy of ``nb`` with a cell assigning ``params`` after the ``parameters`` cell."""
+    """Return a copy of ``nb`` with a cell assigning ``params`` after the ``parameters`` cell.
+
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("seed = 0", metadata={"tags": ["parameters"]})])
+    >>> inject_parameters(nb, {"seed": 4}).cells[1].source.splitlines()[-1]
+    'seed = 4'
+    """
     nb = copy.deepcopy(nb)
     if not params:
         return nb
@@ -203,7 +213,12 @@ HEADER = ["notebook", "survey step", "metric", "baseline", "failure", "mitigated
 
 
 def scoreboard_markdown(results: list[RunResult]) -> str:
-    """The scoreboard as a Markdown table."""
+    """The scoreboard as a Markdown table.
+
+    >>> from kit.tooling.catalogue import find
+    >>> scoreboard_markdown([RunResult(find(0), True, 4.2, 180.0)]).splitlines()[2]
+    '| 00_welcome | How to use the kit | - | - | - | - | no (-) | 4.2 | 180 |'
+    """
     rows = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     rows += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in results]
     return "\n".join(rows)

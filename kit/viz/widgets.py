@@ -52,6 +52,10 @@ def _as_output(value: Any, dpi: int) -> bytes | str:
 class Explorer:
     """Controls and their precomputed outputs; ``widget()`` builds the ipywidgets view.
 
+    >>> ex = Explorer({"k": (1, 2)}, {(1,): "one", (2,): "two"}, (2,))
+    >>> ex, ex.widget().children[1].value
+    (Explorer(k: 2; 2 precomputed outputs), 'two')
+
     Attributes
     ----------
     controls : dict name -> tuple of options
