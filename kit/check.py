@@ -28,15 +28,30 @@ RESULTS_ENV = "KIT_RESULTS_DIR"
 
 @dataclass
 class Claim:
-    """One asserted statement of a lesson: its text, whether it held, the value measured.
+    """One asserted statement of a lesson: its text, whether it held, the value measured and,
+    for a claim that compares the value with a threshold, that threshold.
 
-    >>> Claim("robust accuracy >= 0.70", True, 0.796)
-    Claim(text='robust accuracy >= 0.70', holds=True, value=0.796)
+    ``margin`` is how far the value is from the threshold, positive on the side where the claim
+    holds and negative where it fails (``python -m kit sweep`` reports its smallest value).
+
+    >>> Claim("robust accuracy >= 0.70", True, 0.796, 0.70).margin
+    0.096
+    >>> Claim("error <= 0.05", False, 0.07, 0.05).margin
+    -0.02
     """
 
     text: str
     holds: bool
     value: float | str | None = None
+    threshold: float | None = None
+
+    @property
+    def margin(self) -> float | None:
+        """``|value - threshold|``, signed by whether the claim holds (None without both)."""
+        if self.threshold is None or not isinstance(self.value, float):
+            return None
+        gap = round(abs(self.value - self.threshold), 12)
+        return gap if self.holds else -gap
 
 
 def _fmt(value: float | str | None, digits: int) -> str:
@@ -91,8 +106,10 @@ class Check:
                 raise ValueError(f"{name}: expected a finite number, got {value!r}")
             self.figures[name] = float(value)
 
-    def claim(self, text: str, holds: bool, *, value: float | str | None = None) -> None:
-        """Add a claim; ``holds`` is its truth, ``value`` the figure that decides it."""
+    def claim(self, text: str, holds: bool, *, value: float | str | None = None,
+              threshold: float | None = None) -> None:
+        """Add a claim; ``holds`` is its truth, ``value`` the figure that decides it and
+        ``threshold`` the bound it is compared with (so a seed sweep can report the margin)."""
         if not isinstance(text, str) or not text:
             raise ValueError("text: expected the claim as a sentence")
         try:
@@ -101,7 +118,13 @@ class Check:
             raise ValueError(f"holds: expected a single truth value, got {holds!r}") from exc
         if value is not None and not isinstance(value, str):
             value = float(value)
-        self.claims.append(Claim(text, truth, value))
+        if threshold is not None:
+            if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or math.isnan(threshold):
+                raise ValueError(f"threshold: expected a finite number, got {threshold!r}")
+            if not isinstance(value, float):
+                raise ValueError("threshold: a threshold needs a numeric value= to compare with")
+            threshold = float(threshold)
+        self.claims.append(Claim(text, truth, value, threshold))
 
     @property
     def passed(self) -> bool:
@@ -137,7 +160,7 @@ class Check:
                 "notebook": self.notebook,
                 "metric": self.metric,
                 "figures": self.figures,
-                "claims": [asdict(c) for c in self.claims],
+                "claims": [{**asdict(c), "margin": c.margin} for c in self.claims],
                 "passed": self.passed,
             }
             (path / f"{self.notebook}.json").write_text(json.dumps(record, indent=2))

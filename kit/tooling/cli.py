@@ -1,4 +1,4 @@
-"""Command line: ``python -m kit {data,run,catalogue,handout,contract}``."""
+"""Command line: ``python -m kit {data,run,sweep,catalogue,handout,contract}``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,28 @@ def _run(args) -> int:
     print(f"\nExecuted notebooks and scoreboard.md/.html in {out}/")
     if failed:
         print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _sweep(args) -> int:
+    from kit.tooling import claims, sweep
+    from kit.tooling.catalogue import repo_root
+
+    seeds = sweep.parse_seeds(args.seeds)
+    out = Path(args.out) if args.out else repo_root() / "output" / "sweep"
+    records = sweep.sweep(args.names or None, seeds, scale=args.scale, device=args.device, out=out,
+                          cell_timeout=args.timeout, scheduler=args.scheduler, workers=args.workers,
+                          resume=args.resume)
+    report = claims.write_report(records, out)
+    print(report.read_text())
+    print(f"Report: {report}, sweep.html, sweep.json, claims.csv; records: {out / sweep.RECORDS}")
+    if args.write_claims:
+        print(f"Updated {claims.write_claims_table(records, repo_root() / 'notebooks' / 'CLAIMS.md')}")
+    failed = [s for s in sweep.claim_stats(records) if not all(s.holds)]
+    crashed = [r for r in records if r.get("error")]
+    if failed or crashed:
+        print(f"FAILED: {len(failed)} claims failed on some seed; {len(crashed)} runs crashed", file=sys.stderr)
         return 1
     return 0
 
@@ -86,6 +108,21 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds")
     run.add_argument("--store", action="store_true",
                      help="write outputs back into the notebooks (with their own parameters)")
+    sw = sub.add_parser("sweep", help="run notebooks over many seeds on Dask; report each claim's hold rate")
+    sw.add_argument("names", nargs="*", help="notebook numbers or names (default: all)")
+    sw.add_argument("--seeds", default="0-29", help="seeds, e.g. 0-29 or 0-4,10 (default: 0-29)")
+    sw.add_argument("--scale", choices=["quick", "full"], default=None, help="override the scale")
+    sw.add_argument("--device", choices=["cpu", "auto", "cuda"], default=None, help="override the device")
+    sw.add_argument("--out", default=None, help="output folder (default: output/sweep/)")
+    sw.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds")
+    sw.add_argument("--scheduler", default=None,
+                    help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
+                         "LocalCluster on this machine)")
+    sw.add_argument("--workers", type=int, default=None,
+                    help="LocalCluster worker processes (default: one per CPU core)")
+    sw.add_argument("--resume", action="store_true", help="keep the records in --out and skip finished runs")
+    sw.add_argument("--write-claims", action="store_true",
+                    help="update notebooks/CLAIMS.md with the swept notebooks' sections")
     cat = sub.add_parser("catalogue", help="print the survey map; --write regenerates the READMEs")
     cat.add_argument("--write", action="store_true")
     hand = sub.add_parser("handout", help="student copies without solutions or outputs")
@@ -94,8 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     con = sub.add_parser("contract", help="check notebooks against the notebook contract")
     con.add_argument("names", nargs="*")
     args = parser.parse_args(argv)
-    return {"data": _data, "run": _run, "catalogue": _catalogue, "handout": _handout,
-            "contract": _contract}[args.command](args)
+    command = {"data": _data, "run": _run, "sweep": _sweep, "catalogue": _catalogue,
+               "handout": _handout, "contract": _contract}[args.command]
+    try:
+        return command(args)
+    except (KeyError, ValueError, TypeError, FileNotFoundError) as exc:  # user errors: one line
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"python -m kit {args.command}: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import html
 import json
 import os
 import re
-import shutil
 import tempfile
 import threading
 import time
@@ -111,8 +110,12 @@ class _PeakMemory:
 
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, *, cell_timeout: int = CELL_TIMEOUT,
-            show_cells: bool = False, desc: str = "") -> tuple[nbformat.NotebookNode, float, str]:
-    """Execute ``nb`` in a fresh kernel in ``cwd``; return (executed nb, peak MB, error text)."""
+            show_cells: bool = False, desc: str = "",
+            env: dict[str, str] | None = None) -> tuple[nbformat.NotebookNode, float, str]:
+    """Execute ``nb`` in a fresh kernel in ``cwd``; return (executed nb, peak MB, error text).
+
+    ``env`` is the kernel's whole environment (default: this process's).
+    """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -124,7 +127,7 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, cell_timeout: int = CELL_TI
                             extra_arguments=["--IPKernelApp.log_level=ERROR"])
     error = ""
     peak = 0.0
-    with client.setup_kernel():
+    with client.setup_kernel(**({"env": env} if env is not None else {})):
         prov = getattr(client.km, "provisioner", None)
         pid = getattr(prov, "pid", None) or getattr(getattr(prov, "process", None), "pid", None)
         with _PeakMemory(pid) as mem:
@@ -159,42 +162,43 @@ def run_notebooks(names: list[str] | None = None, *, seed: int | None = None, sc
     params = {k: v for k, v in (("seed", seed), ("scale", scale), ("device", device)) if v is not None}
     out = Path(out or root / "output")
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
-    results_dir = Path(tempfile.mkdtemp(prefix="kit-results-"))
-    saved_env = {k: os.environ.get(k) for k in (RESULTS_ENV, NO_PROGRESS_ENV)}
-    os.environ[RESULTS_ENV] = str(results_dir)
-    os.environ[NO_PROGRESS_ENV] = "1"
     results: list[RunResult] = []
-    try:
-        from kit.progress import progress
+    from kit.progress import progress
 
-        bar = progress(lessons, desc="notebooks", disable=False) if len(lessons) > 1 else lessons
-        for lesson in bar:
-            path = lesson.path(root)
-            nb = nbformat.read(path, as_version=4)
-            run_nb = nb if store else inject_parameters(nb, params)
-            t0 = time.perf_counter()
-            executed, peak, error = execute(run_nb, path.parent, cell_timeout=cell_timeout)
-            wall = time.perf_counter() - t0
-            rec_path = results_dir / f"{lesson.stem}.json"
-            record = json.loads(rec_path.read_text()) if rec_path.exists() else {}
-            ok = not error and bool(record) and record.get("passed", False)
-            if not record and not error:
-                error = "no Check record was written (is the Check cell missing?)"
-            target = path if (store and not error) else out / "notebooks" / path.name
-            nbformat.write(executed, target)
-            res = RunResult(lesson, ok, wall, peak, error, record)
-            results.append(res)
-            echo(f"{'ok  ' if ok else 'FAIL'} {lesson.stem:36s} {wall:6.1f} s {peak:7.0f} MB"
-                 + (f"  {error}" if error else "") + (f"  -> stored in {path.name}" if store and not error else ""))
-    finally:
-        for k, v in saved_env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        shutil.rmtree(results_dir, ignore_errors=True)
+    bar = progress(lessons, desc="notebooks", disable=False) if len(lessons) > 1 else lessons
+    for lesson in bar:
+        path = lesson.path(root)
+        nb = nbformat.read(path, as_version=4)
+        run_nb = nb if store else inject_parameters(nb, params)
+        executed, res = run_one(lesson, run_nb, path.parent, cell_timeout=cell_timeout)
+        target = path if (store and not res.error) else out / "notebooks" / path.name
+        nbformat.write(executed, target)
+        results.append(res)
+        echo(f"{'ok  ' if res.ok else 'FAIL'} {lesson.stem:36s} {res.wall_s:6.1f} s {res.peak_mb:7.0f} MB"
+             + (f"  {res.error}" if res.error else "")
+             + (f"  -> stored in {path.name}" if store and not res.error else ""))
     write_scoreboard(results, out, seed=seed, scale=scale)
     return results
+
+
+def run_one(lesson: Lesson, nb: nbformat.NotebookNode, cwd: Path, *,
+            cell_timeout: int = CELL_TIMEOUT) -> tuple[nbformat.NotebookNode, RunResult]:
+    """Execute one (parameter-injected) notebook in ``cwd`` and read its Check record.
+
+    The kernel gets its own results folder through its environment, so runs in parallel
+    threads or processes never mix their records. Returns the executed notebook and the result.
+    """
+    with tempfile.TemporaryDirectory(prefix="kit-results-") as results_dir:
+        env = dict(os.environ, **{RESULTS_ENV: results_dir, NO_PROGRESS_ENV: "1"})
+        t0 = time.perf_counter()
+        executed, peak, error = execute(nb, cwd, cell_timeout=cell_timeout, env=env)
+        wall = time.perf_counter() - t0
+        rec_path = Path(results_dir) / f"{lesson.stem}.json"
+        record = json.loads(rec_path.read_text()) if rec_path.exists() else {}
+    if not record and not error:
+        error = "no Check record was written (is the Check cell missing?)"
+    ok = not error and bool(record) and record.get("passed", False)
+    return executed, RunResult(lesson, ok, wall, peak, error, record)
 
 
 def _cells(res: RunResult) -> list[str]:
