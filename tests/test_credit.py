@@ -1,6 +1,8 @@
 """Tests for kit.data.credit: the credit_data featuriser on the real table."""
 
 import numpy as np
+import pandas as pd
+import pytest
 
 import kit.data
 from kit.data.credit import credit_features
@@ -12,3 +14,8 @@ def test_credit_features_on_real_data():
     assert not np.isnan(X).any()
     assert y.sum() == 1254
     np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-9)
+
+
+def test_credit_features_needs_the_status_column():
+    with pytest.raises(ValueError, match="df"):
+        credit_features(pd.DataFrame({"Income": [1.0]}))

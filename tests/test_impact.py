@@ -72,6 +72,8 @@ def test_rounds_are_deterministic_and_shaped(groups):
     (lambda: th.policy_rates([toy()], "fairest"), "policy"),
     (lambda: impact.impact_rounds([toy()], "max profit", rounds=0), "rounds"),
     (lambda: th.score_groups(pd.DataFrame({"group": ["A"]})), "df"),
+    (lambda: impact.expected_change("Black"), "group"),
+    (lambda: impact.step(None, 0.5), "group"),
 ])
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises((ValueError, TypeError), match=name):

@@ -50,3 +50,22 @@ def test_policies_meet_their_constraints_and_beat_a_grid(groups):
     eo = th.policy_rates(groups, "equal opportunity")
     assert tpr(groups[0], eo[0]) == pytest.approx(tpr(groups[1], eo[1]), abs=1e-9)
     assert profit(mp) >= profit(eo) >= profit(dp)
+
+
+def test_lend_from_top_agrees_with_selection(groups):
+    for g in groups:
+        rates, total = th.lend_from_top(g, th.loan_profit(g, loss=4))
+        for r in (0.1, 0.37, 0.8):                # between boundaries the total is linear
+            direct = np.sum(th.selection(g.pmf, r) * g.pmf * th.loan_profit(g, loss=4))
+            assert np.interp(r, rates, total) == pytest.approx(direct, abs=1e-12)
+        assert rates[0] == 0 and rates[-1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda g: th.lend_from_top(g, np.ones(3)), "value"),
+    (lambda g: th.loan_profit(g, loss=-1), "loss"),
+])
+def test_shared_pieces_bad_input(call, name):
+    g = th.ScoreGroup("toy", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9])
+    with pytest.raises(ValueError, match=name):
+        call(g)

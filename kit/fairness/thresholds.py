@@ -28,12 +28,15 @@ import pandas as pd
 
 from kit._validate import as_array, check_choice, check_range, same_length
 
-__all__ = ["POLICIES", "to_fico_scale", "ScoreGroup", "score_groups", "selection", "policy_rates"]
+__all__ = ["POLICIES", "BOUNDS", "to_fico_scale", "ScoreGroup", "score_groups", "selection",
+           "loan_profit", "lend_from_top", "policy_rates"]
 
 
 POLICIES = ("max profit", "demographic parity", "equal opportunity")
 
 
+# Liu et al.'s code (fico.py, convert_percentiles): TransRisk percentile -> FICO score, by the
+# share of the national population in each 50-point FICO band, from 300 to 850.
 _BAND_SHARE = np.array([2.1, 4.2, 5.4, 6.5, 7.9, 9.6, 12.0, 13.8, 17.0, 15.8, 5.7])
 
 
@@ -82,6 +85,11 @@ class ScoreGroup:
     repay : ndarray (n,) probability that a loan at that score is repaid.
     size : int, number of people in the group (weights groups against each other).
     fico : ndarray (n,) the scores on the 300-850 FICO scale (derived).
+
+    Examples
+    --------
+    >>> ScoreGroup("toy", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9], size=10)
+    ScoreGroup('toy', n_scores=2, size=10, mean_fico=633.1, repay=0.700)
     """
 
     name: str
@@ -178,17 +186,48 @@ def selection(pmf: np.ndarray, rate: float) -> np.ndarray:
     return np.clip(share, 0.0, 1.0)
 
 
-def _utility(group: ScoreGroup, loss: float) -> np.ndarray:
-    """Bank's expected profit per applicant at each score: +1 if repaid, -loss if not."""
+def loan_profit(group: ScoreGroup, *, loss: float = 4.0) -> np.ndarray:
+    """The bank's expected profit of a loan at each score: +1 if repaid, ``-loss`` if not.
+
+    Returns
+    -------
+    ndarray (n,): ``repay - (1 - repay) * loss``.
+
+    Examples
+    --------
+    >>> loan_profit(ScoreGroup("toy", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9]), loss=4)
+    array([-1.5,  0.5])
+    """
+    check_range(loss, "loss", low=0)
     return group.repay - (1 - group.repay) * loss
 
 
-def _breaks(group: ScoreGroup, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Selection rates at the score boundaries (0 ... 1) and the cumulative sum of ``weight``
-    (per-score value times pmf) of everyone lent to, from the top score down."""
+def lend_from_top(group: ScoreGroup, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lend from the top score down: selection rate and total ``value`` at each score boundary.
+
+    Parameters
+    ----------
+    group : ScoreGroup
+    value : array (n,)
+        A per-person value at each score (a loan's profit, a score change, P(repay)).
+
+    Returns
+    -------
+    rates : ndarray (n + 1,), 0 ... 1: the share of the group lent to, boundary by boundary.
+    total : ndarray (n + 1,): ``sum(value * pmf)`` over everyone lent to, per member of the
+    group. Both are linear in between (a threshold score may be lent to in part).
+
+    Examples
+    --------
+    >>> g = ScoreGroup("toy", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9])
+    >>> [a.round(2).tolist() for a in lend_from_top(g, loan_profit(g, loss=4))]
+    [[0.0, 0.5, 1.0], [0.0, 0.25, -0.5]]
+    """
+    value = as_array(value, "value", ndim=1)
+    same_length(value=value, pmf=group.pmf)
     rates = np.r_[0.0, np.cumsum(group.pmf[::-1])]
-    value = np.r_[0.0, np.cumsum((weight * group.pmf)[::-1])]
-    return np.minimum(rates, 1.0), value
+    total = np.r_[0.0, np.cumsum((value * group.pmf)[::-1])]
+    return np.minimum(rates, 1.0), total
 
 
 def policy_rates(groups: list[ScoreGroup], policy: str, *, loss: float = 4.0) -> np.ndarray:
@@ -206,6 +245,13 @@ def policy_rates(groups: list[ScoreGroup], policy: str, *, loss: float = 4.0) ->
     Returns
     -------
     ndarray (k,) selection rates, one per group.
+
+    Examples
+    --------
+    >>> a = ScoreGroup("a", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9])
+    >>> b = ScoreGroup("b", score=[20.0, 80.0], pmf=[0.8, 0.2], repay=[0.5, 0.9])
+    >>> policy_rates([a, b], "max profit").tolist(), policy_rates([a, b], "demographic parity").tolist()
+    ([0.5, 0.2], [0.2, 0.2])
     """
     check_choice(policy, "policy", POLICIES)
     check_range(loss, "loss", low=0)
@@ -213,7 +259,7 @@ def policy_rates(groups: list[ScoreGroup], policy: str, *, loss: float = 4.0) ->
         raise ValueError("groups: expected at least one ScoreGroup")
     w = np.array([g.size for g in groups], float)
     w /= w.sum()
-    curves = [_breaks(g, _utility(g, loss)) for g in groups]
+    curves = [lend_from_top(g, loan_profit(g, loss=loss)) for g in groups]
     if policy == "max profit":
         return np.array([r[np.argmax(u)] for r, u in curves])
     if policy == "demographic parity":
@@ -223,7 +269,7 @@ def policy_rates(groups: list[ScoreGroup], policy: str, *, loss: float = 4.0) ->
     # equal opportunity: rate_j(t) for a common true positive rate t
     tprs = []
     for g, (r, _) in zip(groups, curves):
-        _, repaid = _breaks(g, g.repay)
+        _, repaid = lend_from_top(g, g.repay)
         tpr, keep = np.unique(repaid / repaid[-1], return_index=True)
         tprs.append((tpr, r[keep]))
     grid = np.unique(np.concatenate([t for t, _ in tprs]))

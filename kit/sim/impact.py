@@ -41,16 +41,20 @@ from kit.fairness.thresholds import (
     BOUNDS,
     POLICIES,
     ScoreGroup,
-    _breaks,
-    _utility,
+    lend_from_top,
+    loan_profit,
     policy_rates,
     selection,
 )
 
 __all__ = ["expected_change", "delta_mu", "outcome_curve", "impact_table", "step", "impact_rounds"]
 
-# Liu et al.'s code (fico.py, convert_percentiles): TransRisk percentile -> FICO score, by the
-# share of the national population in each 50-point FICO band, from 300 to 850.
+
+def _check_group(group: object) -> None:
+    if not isinstance(group, ScoreGroup):
+        raise TypeError(f"group: expected a ScoreGroup (kit.fairness.thresholds), got {type(group).__name__}")
+
+
 def expected_change(group: ScoreGroup, *, repaid: float = 75.0, default: float = -150.0) -> np.ndarray:
     """Expected score change (FICO points) of a borrower at each score, kept within 300-850.
 
@@ -60,14 +64,28 @@ def expected_change(group: ScoreGroup, *, repaid: float = 75.0, default: float =
     ``repaid`` and ``default`` cut short at 850 and 300. (Liu et al.'s code clips the expected
     move instead; the two differ only within 75 points of 850 or 150 points of 300. Clipping
     each outcome keeps this equal to what ``step`` does to the distribution.)
+
+    Examples
+    --------
+    >>> g = ScoreGroup("toy", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9])
+    >>> expected_change(g).round(2).tolist()      # 0.5 * 75 - 0.5 * 150; 0.9 * 75 - 0.1 * 150
+    [-37.5, 52.5]
     """
+    _check_group(group)
     up = np.clip(group.fico + repaid, *BOUNDS) - group.fico
     down = np.clip(group.fico + default, *BOUNDS) - group.fico
     return group.repay * up + (1 - group.repay) * down
 
 
 def delta_mu(group: ScoreGroup, rate: float, *, repaid: float = 75.0, default: float = -150.0) -> float:
-    """Expected change of the group's mean score (FICO points) when the top ``rate`` get loans."""
+    """Expected change of the group's mean score (FICO points) when the top ``rate`` get loans.
+
+    Examples
+    --------
+    >>> g = ScoreGroup("toy", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9])
+    >>> delta_mu(g, 0.5), delta_mu(g, 1.0)       # lending deeper lowers the gain
+    (26.25, 7.5)
+    """
     sel = selection(group.pmf, rate)
     return float(np.sum(sel * group.pmf * expected_change(group, repaid=repaid, default=default)))
 
@@ -79,8 +97,14 @@ def outcome_curve(group: ScoreGroup, *, repaid: float = 75.0, default: float = -
     -------
     DataFrame (n + 1, 3): selection_rate (0 ... 1), threshold (the lowest score lent to;
     NaN at rate 0) and delta_mu (FICO points). The curve is linear between rows.
+
+    Examples
+    --------
+    >>> g = ScoreGroup("toy", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9])
+    >>> outcome_curve(g)["delta_mu"].tolist()
+    [0.0, 26.25, 7.5]
     """
-    rates, value = _breaks(group, expected_change(group, repaid=repaid, default=default))
+    rates, value = lend_from_top(group, expected_change(group, repaid=repaid, default=default))
     threshold = np.r_[np.nan, group.score[::-1]]
     return pd.DataFrame({"selection_rate": rates, "threshold": threshold, "delta_mu": value})
 
@@ -111,7 +135,7 @@ def impact_table(groups: list[ScoreGroup], *, loss: float = 4.0, repaid: float =
             rows.append({"policy": policy, "group": g.name, "selection_rate": float(rate),
                          "threshold": float(g.score[lent[0]]) if len(lent) else np.nan,
                          "delta_mu": delta_mu(g, float(rate), repaid=repaid, default=default),
-                         "profit": float(np.sum(sel * g.pmf * _utility(g, loss)))})
+                         "profit": float(np.sum(sel * g.pmf * loan_profit(g, loss=loss)))})
     table = pd.DataFrame(rows)
     base = table[table["policy"] == "max profit"].set_index("group")["delta_mu"]
 
@@ -139,7 +163,14 @@ def step(group: ScoreGroup, rate: float, *, repaid: float = 75.0, default: float
     Returns
     -------
     ScoreGroup with the same scores and a new ``pmf``.
+
+    Examples
+    --------
+    >>> g = ScoreGroup("toy", score=[0.0, 50.0, 100.0], pmf=[0.2, 0.5, 0.3], repay=[0.1, 0.6, 0.95])
+    >>> round(step(g, 0.3).mean - g.mean, 6) == round(delta_mu(g, 0.3), 6)
+    True
     """
+    _check_group(group)
     sel = selection(group.pmf, rate)
     pmf = group.pmf * (1 - sel)
     for p_move, move in ((group.repay, repaid), (1 - group.repay, default)):
@@ -161,6 +192,12 @@ def impact_rounds(groups: list[ScoreGroup], policy: str, *, rounds: int = 10, lo
     -------
     DataFrame (k * (rounds + 1), 4): round, group, mean (FICO), selection_rate (the rate
     applied in that round; NaN in the last row of each group, which is only observed).
+
+    Examples
+    --------
+    >>> g = ScoreGroup("toy", score=[0.0, 50.0, 100.0], pmf=[0.2, 0.5, 0.3], repay=[0.1, 0.6, 0.95])
+    >>> impact_rounds([g], "max profit", rounds=2)["mean"].round(1).tolist()   # lent at 850 only
+    [644.2, 641.9, 639.8]
     """
     check_range(rounds, "rounds", low=1, integer=True)
     rows = []
@@ -172,7 +209,3 @@ def impact_rounds(groups: list[ScoreGroup], policy: str, *, rounds: int = 10, lo
         if t < rounds:
             groups = [step(g, float(r), repaid=repaid, default=default) for g, r in zip(groups, rates)]
     return pd.DataFrame(rows)
-
-
-# --- plots (plumbing a learner may skip) ----------------------------------------------------
-

@@ -1,16 +1,11 @@
-"""Feedback loops: a deployed model's decisions choose the data it is retrained on.
+"""Runaway predictive policing: a deployed model's decisions choose the data it learns from.
 
-Two loops, both seeded from real data:
-
-* ``policing_loop`` -- the urn of Ensign et al. (2018). Patrols go where incidents were
-  discovered, and incidents are discovered only where patrols go; the allocation runs away.
-  The fix weights each discovered incident by the inverse of the probability of having
-  looked there (plus a small exploration floor so that probability never reaches zero).
-* ``lending_loop`` -- selective labels (Lakkaraju et al. 2017). A credit model approves
-  applicants and only approved loans reveal whether they are repaid; retrained on those
-  outcomes alone, its picture of the applicants it rejects goes wrong and stays wrong. The
-  fixes: approve a random share ``explore`` of the rejected, and weight every revealed
-  outcome by the inverse of its probability of being revealed.
+``policing_loop`` is the urn of Ensign et al. (2018), seeded from real incident rates
+(``precinct_rates``). Patrols go where incidents were discovered, and incidents are
+discovered only where patrols go; the allocation runs away. The fix weights each discovered
+incident by the inverse of the probability of having looked there (plus a small exploration
+floor so that probability never reaches zero). The lending loop of the same lesson, with the
+same fix, is ``kit.sim.lending``.
 
 Survey: Paleyes, Urma & Lawrence (2022), "Challenges in deploying machine learning: a survey
 of case studies", ACM Computing Surveys 55(6), section on monitoring (feedback loops), after
@@ -35,8 +30,6 @@ from kit._validate import as_array, check_range
 
 __all__ = ["PolicingResult", "precinct_rates", "policing_loop", "runaway_spread"]
 
-
-# --- the policing urn ------------------------------------------------------------------------
 
 def precinct_rates(df: pd.DataFrame, *, column: str = "precinct") -> pd.Series:
     """Daily incident rate per precinct from an incident table (one row per incident).
@@ -77,6 +70,12 @@ class PolicingResult:
         Share of patrols sent to each region on each day (row 0: the starting belief).
     truth : ndarray (k,)
         Each region's share of the true incident rate, what a fair allocation would be.
+
+    Examples
+    --------
+    >>> r = PolicingResult(np.array([[0.5, 0.5], [0.9, 0.1]]), np.array([0.6, 0.4]), 0.0, False)
+    >>> r.final.tolist(), round(r.error, 2)
+    ([0.9, 0.1], 0.3)
     """
 
     allocation: np.ndarray
@@ -180,9 +179,3 @@ def runaway_spread(finals: np.ndarray) -> float:
     """
     f = as_array(finals, "finals", ndim=2, min_rows=2)
     return round(float((f.max(axis=0) - f.min(axis=0)).max()), 12)
-
-
-# --- the lending loop ------------------------------------------------------------------------
-
-# --- plots (plumbing a learner may skip) ----------------------------------------------------
-
