@@ -1,22 +1,22 @@
-"""Data augmentation as batch transforms: label-preserving, label-breaking, and a drift gate.
+"""Data augmentation as batch transforms: label-preserving and label-breaking.
 
 Every transform is a small frozen dataclass called as ``transform(batch, generator)`` on a
 float tensor ``(n, 1, H, W)`` with pixels in [0, 1]; it returns a new tensor of the same shape
 and draws its randomness only from ``generator`` (a ``torch.Generator``). That is exactly the
-``transform=`` hook of ``kit.models.nets.train``, so one object serves training, plotting and drift
-measurement. Rotations, shifts and scaling are one batched affine warp (``grid_sample``, the
-same warp torchvision's ``rotate``/``affine`` use); ``Elastic`` is Simard et al.'s elastic
-distortion (ICDAR 2003).
+``transform=`` hook of ``kit.models.nets.train``, so one object serves training, plotting and
+drift measurement. A call is two steps, ``draw`` (each image's random parameters) then
+``apply``, so ``augment`` can draw for a whole array at once and apply in chunks: its output
+does not depend on the chunk size. Rotations, shifts and scaling are one batched affine warp
+(``grid_sample``, the warp torchvision's ``rotate``/``affine`` use); ``Elastic`` is Simard et
+al.'s elastic distortion (ICDAR 2003).
 
 Whether a transform is *label-preserving* is a fact about the data, not the code: a small
-rotation keeps a 6 a 6, a half turn makes it a 9 (Paleyes et al. 2022, "data augmentation").
-``drift_gate`` measures it on real data, class by class, before anything is trained.
-
-Taught in ``notebooks/03_data-augmentation.ipynb``.
+rotation keeps a 6 a 6, a half turn makes it a 9 (Paleyes et al. 2022, "data augmentation");
+``kit.shift.gate.drift_gate`` measures it on real data. Taught in
+``notebooks/03_data-augmentation.ipynb``.
 
 Examples
 --------
->>> import torch
 >>> x = torch.zeros(2, 1, 28, 28); x[:, :, 4:10, 4:10] = 1.0
 >>> RandomAffine(degrees=15, shift=2)(x, torch.Generator().manual_seed(0)).shape
 torch.Size([2, 1, 28, 28])
@@ -29,14 +29,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kit._validate import as_array, check_range, same_length
+from kit._validate import as_array, check_range
 
-Transform = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+__all__ = ["Transform", "affine_warp", "RandomAffine", "Rot180", "Flip", "Elastic", "Compose",
+           "augment"]
+
+Params = Any  # a dict of per-image tensors (n, ...), or a tuple of them for Compose
 
 
 def _check_batch(x: torch.Tensor) -> torch.Tensor:
@@ -48,6 +52,39 @@ def _check_batch(x: torch.Tensor) -> torch.Tensor:
 
 def _uniform(n: int, half_width: float, gen: torch.Generator) -> torch.Tensor:
     return (torch.rand(n, generator=gen) * 2 - 1) * half_width
+
+
+def _rows(params: Params, lo: int, hi: int) -> Params:
+    """The parameters of images ``lo:hi``."""
+    if isinstance(params, tuple):
+        return tuple(_rows(p, lo, hi) for p in params)
+    return {k: v[lo:hi] for k, v in params.items()}
+
+
+class Transform:
+    """Base class: ``draw(shape, generator)`` per-image parameters, then ``apply(x, params)``.
+
+    Calling ``transform(x, generator)`` does both. Subclasses draw every random number in
+    ``draw`` with a leading axis of one entry per image.
+
+    >>> class Darken(Transform):
+    ...     def draw(self, shape, generator): return {"f": torch.rand(shape[0], generator=generator)}
+    ...     def apply(self, x, params): return x * params["f"].view(-1, 1, 1, 1)
+    >>> Darken()(torch.ones(3, 1, 2, 2), torch.Generator().manual_seed(0)).shape
+    torch.Size([3, 1, 2, 2])
+    """
+
+    def draw(self, shape: tuple[int, ...], generator: torch.Generator) -> Params:
+        """Random parameters for a batch of ``shape`` (n, C, H, W)."""
+        raise NotImplementedError
+
+    def apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        """Transform the batch ``x`` (n, C, H, W) with parameters drawn for its n images."""
+        raise NotImplementedError
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        _check_batch(x)
+        return self.apply(x, self.draw(tuple(x.shape), generator))
 
 
 def affine_warp(x: torch.Tensor, degrees: torch.Tensor, dx: torch.Tensor, dy: torch.Tensor,
@@ -89,7 +126,7 @@ def affine_warp(x: torch.Tensor, degrees: torch.Tensor, dx: torch.Tensor, dy: to
 
 
 @dataclass(frozen=True)
-class RandomAffine:
+class RandomAffine(Transform):
     """Random rotation in [-degrees, degrees], shift in [-shift, shift] px, zoom in [1-scale, 1+scale].
 
     Small values are the classic label-preserving augmentation for digits (Simard et al.
@@ -116,9 +153,8 @@ class RandomAffine:
         check_range(self.shift, "shift", low=0)
         check_range(self.scale, "scale", low=0, high=0.9)
 
-    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        _check_batch(x)
-        n = x.shape[0]
+    def draw(self, shape: tuple[int, ...], generator: torch.Generator) -> Params:
+        n = shape[0]
         ang = _uniform(n, self.degrees, generator)
         if self.integer_shift:
             k = int(math.floor(self.shift))
@@ -126,12 +162,14 @@ class RandomAffine:
             dy = torch.randint(-k, k + 1, (n,), generator=generator).float()
         else:
             dx, dy = _uniform(n, self.shift, generator), _uniform(n, self.shift, generator)
-        zoom = 1 + _uniform(n, self.scale, generator)
-        return affine_warp(x, ang, dx, dy, zoom)
+        return {"degrees": ang, "dx": dx, "dy": dy, "zoom": 1 + _uniform(n, self.scale, generator)}
+
+    def apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        return affine_warp(x, **params)
 
 
 @dataclass(frozen=True)
-class Rot180:
+class Rot180(Transform):
     """Turn each image upside down with probability ``p`` (label-breaking for 6 and 9).
 
     Examples
@@ -146,14 +184,15 @@ class Rot180:
     def __post_init__(self) -> None:
         check_range(self.p, "p", low=0, high=1)
 
-    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        _check_batch(x)
-        hit = (torch.rand(x.shape[0], generator=generator) < self.p).view(-1, 1, 1, 1)
-        return torch.where(hit, torch.flip(x, dims=(-2, -1)), x)
+    def draw(self, shape: tuple[int, ...], generator: torch.Generator) -> Params:
+        return {"hit": torch.rand(shape[0], generator=generator) < self.p}
+
+    def apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        return torch.where(params["hit"].view(-1, 1, 1, 1), torch.flip(x, dims=(-2, -1)), x)
 
 
 @dataclass(frozen=True)
-class Flip:
+class Flip(Transform):
     """Mirror each image with probability ``p``, left-right (``axis="horizontal"``) or top-bottom.
 
     Examples
@@ -171,10 +210,12 @@ class Flip:
         if self.axis not in ("horizontal", "vertical"):
             raise ValueError(f"axis: expected 'horizontal' or 'vertical', got {self.axis!r}")
 
-    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        _check_batch(x)
-        hit = (torch.rand(x.shape[0], generator=generator) < self.p).view(-1, 1, 1, 1)
-        return torch.where(hit, torch.flip(x, dims=(-1,) if self.axis == "horizontal" else (-2,)), x)
+    def draw(self, shape: tuple[int, ...], generator: torch.Generator) -> Params:
+        return {"hit": torch.rand(shape[0], generator=generator) < self.p}
+
+    def apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        mirrored = torch.flip(x, dims=(-1,) if self.axis == "horizontal" else (-2,))
+        return torch.where(params["hit"].view(-1, 1, 1, 1), mirrored, x)
 
 
 def _gaussian_kernel(sigma: float) -> torch.Tensor:
@@ -185,7 +226,7 @@ def _gaussian_kernel(sigma: float) -> torch.Tensor:
 
 
 @dataclass(frozen=True)
-class Elastic:
+class Elastic(Transform):
     """Elastic distortion (Simard, Steinkraus & Platt, ICDAR 2003): smoothed random displacements.
 
     Each pixel moves by a uniform(-1, 1) field smoothed with a Gaussian of width ``sigma``
@@ -205,16 +246,19 @@ class Elastic:
         check_range(self.alpha, "alpha", low=0)
         check_range(self.sigma, "sigma", low=0.1)
 
-    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        _check_batch(x)
-        n, _, h, w = x.shape
+    def draw(self, shape: tuple[int, ...], generator: torch.Generator) -> Params:
+        n, _, h, w = shape
         field_ = torch.rand(n, 2, h, w, generator=generator) * 2 - 1
         k = _gaussian_kernel(self.sigma)
         pad = len(k) // 2
         field_ = F.conv2d(F.pad(field_.reshape(-1, 1, h, w), (pad, pad, 0, 0), mode="replicate"),
                           k.view(1, 1, 1, -1))
         field_ = F.conv2d(F.pad(field_, (0, 0, pad, pad), mode="replicate"), k.view(1, 1, -1, 1))
-        disp = field_.reshape(n, 2, h, w) * self.alpha
+        return {"disp": field_.reshape(n, 2, h, w) * self.alpha}
+
+    def apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        _, _, h, w = x.shape
+        disp = params["disp"]
         ys, xs = torch.meshgrid(torch.arange(h, dtype=x.dtype), torch.arange(w, dtype=x.dtype), indexing="ij")
         gx = (xs + disp[:, 0] + 0.5) * 2 / w - 1
         gy = (ys + disp[:, 1] + 0.5) * 2 / h - 1
@@ -223,7 +267,7 @@ class Elastic:
 
 
 @dataclass(frozen=True)
-class Compose:
+class Compose(Transform):
     """Apply transforms in order, sharing one generator.
 
     Examples
@@ -234,23 +278,38 @@ class Compose:
 
     transforms: tuple[Transform, ...]
 
-    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        for t in self.transforms:
-            x = t(x, generator)
+    def __post_init__(self) -> None:
+        bad = [t for t in self.transforms if not isinstance(t, Transform)]
+        if bad:
+            raise TypeError(f"transforms: expected kit.augment transforms, got {bad!r}")
+
+    def draw(self, shape: tuple[int, ...], generator: torch.Generator) -> Params:
+        return tuple(t.draw(shape, generator) for t in self.transforms)
+
+    def apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        for t, p in zip(self.transforms, params, strict=True):
+            x = t.apply(x, p)
         return x
 
     def __repr__(self) -> str:
         return "Compose(" + ", ".join(repr(t) for t in self.transforms) + ")"
 
 
-def augment(X, transform: Transform, *, seed: int = 0, batch_size: int = 1024) -> np.ndarray:
-    """Apply a batch transform to a whole image array, e.g. to plot it or measure its drift.
+def augment(X: Any, transform: Transform | Callable, *, seed: int = 0,
+            batch_size: int = 1024) -> np.ndarray:
+    """Apply a transform to a whole image array, e.g. to plot it or measure its drift.
+
+    A ``Transform``'s parameters are drawn for all n images at once, then applied
+    ``batch_size`` images at a time: the output depends on ``seed``, not on ``batch_size``
+    (which only bounds memory). A plain callable ``(batch, generator) -> batch`` sees the
+    whole array as one batch.
 
     Parameters
     ----------
     X : array-like, shape (n, H, W), pixels in [0, 1]
-    transform : callable ``(batch (n, 1, H, W), torch.Generator) -> batch``
+    transform : Transform, or callable ``(batch (n, 1, H, W), torch.Generator) -> batch``
     seed : int
+    batch_size : int
 
     Returns
     -------
@@ -261,57 +320,19 @@ def augment(X, transform: Transform, *, seed: int = 0, batch_size: int = 1024) -
     >>> X = np.zeros((5, 8, 8), dtype="float32"); X[:, 1, 1] = 1
     >>> augment(X, Rot180(p=1.0))[:, 6, 6].tolist()
     [1.0, 1.0, 1.0, 1.0, 1.0]
+    >>> np.array_equal(augment(X, RandomAffine(degrees=30), batch_size=2), augment(X, RandomAffine(degrees=30)))
+    True
     """
     arr = as_array(X, "X", ndim=3).astype(np.float32)
     if not callable(transform):
         raise TypeError(f"transform: expected a callable (batch, generator) -> batch, got {transform!r}")
     check_range(seed, "seed", low=0, integer=True)
+    check_range(batch_size, "batch_size", low=1, integer=True)
     gen = torch.Generator().manual_seed(seed)
     xt = torch.from_numpy(arr).unsqueeze(1)
-    out = [transform(xt[i:i + batch_size], gen) for i in range(0, len(xt), batch_size)]
+    if not isinstance(transform, Transform):
+        return transform(xt, gen).squeeze(1).clamp(0, 1).numpy()
+    params = transform.draw(tuple(xt.shape), gen)
+    out = [transform.apply(xt[i:i + batch_size], _rows(params, i, i + batch_size))
+           for i in range(0, len(xt), batch_size)]
     return torch.cat(out).squeeze(1).clamp(0, 1).numpy()
-
-
-def pair_confusion(y_true, y_pred, a: int, b: int) -> float:
-    """Share of the true ``a`` and ``b`` examples predicted as the other one (a<->b swaps).
-
-    Examples
-    --------
-    >>> pair_confusion([6, 6, 9, 9, 1], [9, 6, 9, 9, 1], 6, 9)
-    0.25
-    """
-    yt = as_array(y_true, "y_true", ndim=1, dtype=None)
-    yp = as_array(y_pred, "y_pred", ndim=1, dtype=None)
-    same_length(y_true=yt, y_pred=yp)
-    mask = (yt == a) | (yt == b)
-    if not mask.any():
-        raise ValueError(f"y_true: contains neither class {a} nor {b}")
-    swapped = ((yt == a) & (yp == b)) | ((yt == b) & (yp == a))
-    return float(swapped.sum() / mask.sum())
-
-
-
-def confusion_pairs(y_true, y_pred, *, top: int | None = None) -> dict[tuple[int, int], float]:
-    """``pair_confusion`` for every pair of classes ``a < b`` present, largest first.
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like of int, shape (n,)
-    top : int, optional
-        Keep only the ``top`` most confused pairs.
-
-    Examples
-    --------
-    >>> confusion_pairs([6, 6, 9, 9, 1, 7], [9, 6, 9, 9, 7, 7], top=2)
-    {(1, 7): 0.5, (6, 9): 0.25}
-    """
-    yt = as_array(y_true, "y_true", ndim=1, dtype=None)
-    yp = as_array(y_pred, "y_pred", ndim=1, dtype=None)
-    same_length(y_true=yt, y_pred=yp)
-    classes = np.unique(yt).tolist()
-    rates = {(int(a), int(b)): pair_confusion(yt, yp, a, b)
-             for i, a in enumerate(classes) for b in classes[i + 1:]}
-    ranked = sorted(rates.items(), key=lambda kv: (-kv[1], kv[0]))
-    return dict(ranked[:top] if top is not None else ranked)
-
-

@@ -1,11 +1,19 @@
-"""Tests for kit.detectors: agreement with river and scipy, error rates, bad input."""
+"""kit.shift.detectors: DDM equals river's, the calibration z is Spiegelhalter's, KSDrift's
+reference, the feeding rule, and alarm scoring. The shared contract is in test_conformance.py."""
 
 import numpy as np
 import pytest
 from river import drift
-from scipy import stats
 
-from kit.shift.detectors import DDM, CalibrationDrift, KSDrift, alarm_report, ks_test, psi
+from kit.shift.detectors import (
+    DDM,
+    CalibrationDrift,
+    KSDrift,
+    alarm_positions,
+    alarm_report,
+    observations,
+)
+from kit.sim.policies import BatchState
 
 
 def _stream(seed: int, p0: float, p1: float, n: int = 1500) -> np.ndarray:
@@ -33,93 +41,72 @@ def test_ddm_agrees_with_river(seed, p0, p1, kwargs):
         w_theirs.append(theirs.warning_detected)
     assert a_ours == a_theirs
     assert w_ours == w_theirs
+    assert alarm_positions(DDM(**kwargs), stream) == a_theirs
 
 
 def test_ddm_detects_increase_after_change():
-    stream = _stream(0, 0.1, 0.4)
-    det = DDM()
-    alarms = [i for i, x in enumerate(stream) if (det.update(x), det.drift_detected)[1]]
+    alarms = alarm_positions(DDM(), _stream(0, 0.1, 0.4))
     assert alarms and 1500 <= alarms[0] <= 1700
 
 
-def test_ks_matches_scipy_and_corrections():
-    rng = np.random.default_rng(0)
-    ref, cur = rng.normal(size=(300, 4)), rng.normal(size=(300, 4))
-    cur[:, 1] += 0.4
-    raw = np.array([stats.ks_2samp(ref[:, j], cur[:, j]).pvalue for j in range(4)])
-    assert np.allclose(ks_test(ref, cur, correction="none").p_value, raw)
-    assert np.allclose(ks_test(ref, cur, correction="bonferroni").p_value, np.minimum(raw * 4, 1))
-    holm = ks_test(ref, cur, correction="holm").p_value
-    bh = ks_test(ref, cur, correction="bh").p_value
-    assert np.all(raw <= bh + 1e-12) and np.all(bh <= holm + 1e-12)
-    assert np.all(holm <= np.minimum(raw * 4, 1) + 1e-12)
-    assert ks_test(ref, cur).drifted.tolist() == [False, True, False, False]
-
-
-def test_holm_hand_computed():
-    from kit.shift.detectors import _adjust
-    p = np.array([0.01, 0.04, 0.03, 0.20])
-    # sorted 0.01, 0.03, 0.04, 0.20 -> 0.04, 0.09, 0.09 (monotone), 0.20
-    assert np.allclose(_adjust(p, "holm"), [0.04, 0.09, 0.09, 0.20])
-    # BH: 0.04, 0.06, 0.0533.., 0.20 -> monotone from the top: 0.04, 0.0533, 0.0533, 0.20
-    assert np.allclose(_adjust(p, "bh"), [0.04, 0.16 / 3, 0.16 / 3, 0.20])
-
-
-def test_ks_family_wise_false_alarms_controlled():
-    rng = np.random.default_rng(1)
-    hits_corrected = hits_raw = 0
-    for _ in range(100):
-        ref, cur = rng.normal(size=(100, 10)), rng.normal(size=(100, 10))
-        hits_corrected += ks_test(ref, cur, alpha=0.05).drift
-        hits_raw += ks_test(ref, cur, alpha=0.05, correction="none").drift
-    assert hits_corrected <= 12  # about 5 expected
-    assert hits_raw >= 20  # about 40 expected without correction
-
-
-def test_ksdrift_stateful_and_errors():
+def test_ksdrift_reference_given_or_taken_from_the_state():
     rng = np.random.default_rng(2)
-    det = KSDrift(alpha=0.01)
-    with pytest.raises(RuntimeError, match="fit"):
-        det.update(rng.normal(size=(10, 2)))
-    det.fit(rng.normal(size=(200, 2)))
+    with pytest.raises(RuntimeError, match="reference"):
+        KSDrift().update(rng.normal(size=(10, 2)))
+    det = KSDrift(rng.normal(size=(200, 2)), alpha=0.01)
     det.update(rng.normal(size=(200, 2)) + [0, 2])
-    assert det.drift_detected and det.last.drifted.tolist() == [False, True]
+    assert det.drift_detected and det.last.details["drifted"].tolist() == [False, True]
     with pytest.raises(ValueError, match="X_cur"):
         det.update(rng.normal(size=(10, 3)))
     with pytest.raises(ValueError, match="correction"):
         KSDrift(correction="fdr")
-
-
-def test_psi_levels():
-    rng = np.random.default_rng(3)
-    a = rng.normal(size=5000)
-    assert psi(a, rng.normal(size=5000)) < 0.02
-    assert 0.05 < psi(a, rng.normal(loc=0.3, size=5000)) < 0.25
-    assert psi(a, rng.normal(loc=1.5, size=5000)) > 1.0
-    with pytest.raises(ValueError, match="ref"):
-        psi(np.zeros((3, 2)), a)
+    X_train = rng.normal(size=(300, 2))
+    state = BatchState(1, 0, X_train[:100] + 3, np.zeros(100), np.zeros(100), np.zeros(100), 1, X_train)
+    taker = KSDrift()
+    assert [x is state.X for x in observations(taker, state)] == [True]
+    assert taker.X_ref is X_train
+    taker.reset()
+    assert taker.X_ref is None and not taker.drift_detected  # a reference taken from a state is forgotten
 
 
 def test_calibration_drift_z():
     det = CalibrationDrift(threshold=2.0)
     y, p = np.r_[np.ones(20), np.zeros(80)], np.full(100, 0.1)
-    det.update(y, p)
+    det.update((y, p))
     assert det.z == pytest.approx((20 - 10) / np.sqrt(100 * 0.09))
     assert det.drift_detected
-    det.update(np.r_[np.ones(10), np.zeros(90)], p)
+    det.update((np.r_[np.ones(10), np.zeros(90)], p))
     assert det.z == pytest.approx(0.0) and not det.drift_detected
     with pytest.raises(ValueError, match="y_score"):
-        det.update(y, p[:5])
+        det.update((y, p[:5]))
+    with pytest.raises(TypeError, match="pair"):
+        det.update(y)
 
 
 def test_calibration_drift_false_alarm_rate():
     rng = np.random.default_rng(4)
-    det, alarms = CalibrationDrift(threshold=3.0), 0
+    batches = []
     for _ in range(300):
         p = rng.uniform(0.02, 0.3, size=500)
-        det.update((rng.random(500) < p).astype(float), p)
-        alarms += det.drift_detected
-    assert alarms <= 3  # 0.27% two-sided expected
+        batches.append(((rng.random(500) < p).astype(float), p))
+    assert len(alarm_positions(CalibrationDrift(threshold=3.0), batches)) <= 3  # 0.27% two-sided expected
+
+
+def test_observations_default_to_the_row_errors():
+    state = BatchState(1, 0, np.zeros((3, 1)), np.array([1, 0, 1]), np.array([0.4, 0.2, 0.9]),
+                       np.array([1.0, 0.0, 0.0]), 1, np.zeros((5, 1)))
+    assert list(observations(drift.ADWIN(), state)) == [1.0, 0.0, 0.0]
+    assert list(observations(DDM(), state)) == [1.0, 0.0, 0.0]
+    (pair,) = observations(CalibrationDrift(), state)
+    assert pair[0] is state.y_true and pair[1] is state.y_score
+    with pytest.raises(TypeError, match="detector"):
+        observations(object(), state)
+
+
+def test_alarm_positions_leaves_the_detector_untouched():
+    det = DDM()
+    first = alarm_positions(det, _stream(0, 0.1, 0.4))
+    assert det._n == 0 and alarm_positions(det, _stream(0, 0.1, 0.4)) == first
 
 
 def test_alarm_report():

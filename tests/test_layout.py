@@ -20,6 +20,10 @@ MAX_LINES = 400
 NO_DOCTEST = {
     "kit.tooling.runner.run_notebooks": "starts Jupyter kernels; tests/test_runner.py",
     "kit.tooling.runner.execute": "starts a Jupyter kernel; tests/test_runner.py",
+    "kit.tooling.runner.run_one": "starts a Jupyter kernel; tests/test_runner.py",
+    "kit.tooling.sweep.run_task": "starts a Jupyter kernel; tests/test_sweep.py",
+    "kit.tooling.sweep.sweep": "starts a Dask cluster; tests/test_sweep.py",
+    "kit.tooling.claims.write_report": "writes files; tests/test_sweep.py",
     "kit.tooling.runner.write_scoreboard": "writes files; tests/test_runner.py",
     "kit.tooling.readme.write_all": "writes the READMEs; tests/test_catalogue.py",
     "kit.tooling.readme.render_all": "reads every notebook; tests/test_catalogue.py",

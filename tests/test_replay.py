@@ -1,4 +1,4 @@
-"""Tests for kit.stream.replay and its policies."""
+"""Tests for kit.sim.replay and its policies."""
 
 import numpy as np
 import pytest
@@ -65,7 +65,7 @@ def test_on_drift_inputs_reads_no_extra_labels():
     t = np.repeat(np.arange(10), 200)
     X[t >= 5, 1] += 2.0
     y = (X[:, 0] > 0).astype(int)
-    res = replay(LogisticRegression, X, y, t, policy=OnDrift(KSDrift(alpha=0.01), signal="inputs"))
+    res = replay(LogisticRegression, X, y, t, policy=OnDrift(KSDrift(alpha=0.01)))
     assert res.frame.loc[res.frame["alarm"], "batch"].tolist()[0] == 5
     assert res.labels_used < len(y)
 
@@ -81,7 +81,7 @@ def test_on_drift_calibration_and_metrics():
         from sklearn.metrics import roc_auc_score
         return roc_auc_score(a, b)
 
-    res = replay(LogisticRegression, X, y, t, policy=OnDrift(CalibrationDrift(), signal="calibration"),
+    res = replay(LogisticRegression, X, y, t, policy=OnDrift(CalibrationDrift()),
                  window=500, metrics={"auc": auc})
     f = res.frame
     assert f.loc[f["batch"] == 3, "alarm"].item()
@@ -90,11 +90,84 @@ def test_on_drift_calibration_and_metrics():
     assert f["auc"].min() > 0.65
 
 
-def test_reveal_hides_labels():
+class _SpyFit(LogisticRegression):
+    """Records the sample_weight of every fit (class attribute: replay builds fresh models)."""
+
+    calls: list = []
+
+    def fit(self, X, y, sample_weight=None):
+        _SpyFit.calls.append(sample_weight)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_reveal_mask_only_means_propensity_one():
     X, y, t = _flip()
-    res = replay(LogisticRegression, X, y, t, policy=Periodic(1), reveal=lambda s, yt: s > 0.5)
+    _SpyFit.calls = []
+    res = replay(_SpyFit, X, y, t, policy=Periodic(1), reveal=lambda s, yt, rng: s > 0.5)
     assert (res.frame["n"] < 150).all()
     assert res.frame["observed"].iloc[:4].min() > 0.85  # only approved rows are seen
+    assert len(_SpyFit.calls) == 9 and all(w is None for w in _SpyFit.calls)  # no weights
+    log = res.log
+    assert len(log) == 9 * 200 and (log["propensity"] == 1).all()
+    assert log.groupby("batch")["revealed"].sum().tolist() == res.frame["n"].tolist()
+    np.testing.assert_array_equal(log["y_true"], y[200:])
+
+
+def test_refits_weight_each_revealed_row_by_inverse_propensity():
+    X, y, t = _flip()
+    states = []
+
+    class Every:
+        needs_labels = False
+
+        def update(self, state: BatchState) -> bool:
+            states.append(state)
+            return True
+
+        def reset(self) -> None:
+            pass
+
+    def rule(y_score, y_true, rng):
+        p = np.where(y_score > 0.5, 1.0, 0.25)
+        return rng.random(len(y_score)) < p, p
+
+    _SpyFit.calls = []
+    res = replay(_SpyFit, X, y, t, policy=Every(), reveal=rule, seed=3)
+    log = res.log
+    shown = log[log["revealed"]]
+    assert set(shown["propensity"]) == {1.0, 0.25}
+    assert _SpyFit.calls[0] is None                 # the deployed model: warmup rows only
+    for k, w in enumerate(_SpyFit.calls[1:], start=1):  # refit k: warmup + batches 1..k seen
+        seen = shown[shown["batch"] <= k]
+        np.testing.assert_allclose(w, np.r_[np.ones(200), 1 / seen["propensity"]])
+    for k, state in enumerate(states, start=1):     # the monitor gets the same propensities
+        np.testing.assert_array_equal(state.propensity, shown.loc[shown["batch"] == k, "propensity"])
+    again = replay(LogisticRegression, X, y, t, policy=Periodic(1), reveal=rule, seed=3)
+    other = replay(LogisticRegression, X, y, t, policy=Periodic(1), reveal=rule, seed=4)
+    assert again.log["revealed"].equals(log["revealed"])
+    assert not other.log["revealed"].equals(log["revealed"])
+
+
+def test_holdout_scored_after_each_refit():
+    X, y, t = _flip()
+    Xh, yh = X[:300], y[:300]                       # old-concept rows
+
+    def mean_score(yt, ys):
+        return ys.mean()
+
+    def acc(yt, ys):
+        return ((ys > 0.5) == yt).mean()
+
+    res = replay(LogisticRegression, X, y, t, policy=Periodic(1), window=200, keep_models=True,
+                 holdout=(Xh, yh), holdout_metrics={"hold_score": mean_score, "hold_acc": acc})
+    assert res.retrains == 9                        # with a holdout the last refit is measured
+    expected = [m.predict_proba(Xh)[:, 1].mean() for m in res.models[1:]]
+    np.testing.assert_allclose(res.frame["hold_score"], expected)
+    # the model refitted on batch 5 (the new concept) gets the old-concept holdout wrong
+    assert res.frame["hold_acc"].iloc[:4].min() > 0.95 > 0.05 > res.frame["hold_acc"].iloc[4:].max()
+    never = replay(LogisticRegression, X, y, t, policy=Never(), holdout=(Xh, yh),
+                   holdout_metrics={"hold_score": mean_score})
+    assert never.retrains == 0 and never.frame["hold_score"].nunique() == 1
 
 
 def test_regression_and_custom_policy():
@@ -130,7 +203,30 @@ def test_bad_input():
         replay(LogisticRegression, X, y[:-1], t, policy=Never())
     with pytest.raises(ValueError, match="every"):
         Periodic(0)
-    with pytest.raises(ValueError, match="signal"):
-        OnDrift(drift.ADWIN(), signal="labels")
     with pytest.raises(TypeError, match="detector"):
         OnDrift(object())
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(reveal=lambda s, yt, rng: (np.ones(len(s), bool), 0.0)), "reveal: .*propensit"),
+    (dict(reveal=lambda s, yt, rng: (s > 0.5, 1.5)), "reveal: .*propensit"),
+    (dict(reveal=lambda s, yt, rng: (s > 0.5, np.ones(3))), "reveal: .*propensit"),
+    (dict(reveal=lambda s, yt, rng: (s > 0.5)[:-1]), "reveal: .*mask"),
+    (dict(reveal=lambda s, yt, rng: s), "reveal: .*mask"),
+    (dict(reveal="approved"), "reveal"),
+    (dict(seed=-1), "seed"),
+    (dict(holdout_metrics={"m": np.mean}), "holdout"),
+    (dict(holdout=(np.zeros((5, 3)), np.zeros(5)), holdout_metrics={"m": np.mean}), "holdout"),
+    (dict(holdout=(np.zeros((5, 2)), np.zeros(5))), "holdout"),
+    (dict(holdout=(np.zeros((5, 2)), np.zeros(5)), holdout_metrics={"error": np.mean}),
+     "holdout_metrics"),
+])
+def test_bad_reveal_seed_holdout_name_the_argument(kw, match):
+    X, y, t = _flip()
+    with pytest.raises((ValueError, TypeError), match=match):
+        replay(LogisticRegression, X, y, t, policy=Periodic(1), **kw)
+
+
+def test_oracle_bad_input_names_the_argument():
+    with pytest.raises(TypeError, match="at"):
+        Oracle(2008)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kit._validate import check_range
+from kit._validate import as_array, check_range, same_length
 
 # matplotlib font files whose digits are ordinary glyphs (math-symbol and display-only fonts left out)
 FONT_FILES = (
@@ -231,8 +231,6 @@ def mix_real(X_syn, y_syn, X_real, y_real, *, real_share: float | None = None,
     >>> len(X), round(float(is_real.mean()), 2)
     (180, 0.5)
     """
-    from kit._validate import as_array, same_length
-
     Xs, Xr = as_array(X_syn, "X_syn", ndim=3), as_array(X_real, "X_real", ndim=3)
     ys = as_array(y_syn, "y_syn", ndim=1, dtype=None)
     yr = as_array(y_real, "y_real", ndim=1, dtype=None)

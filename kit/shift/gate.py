@@ -21,7 +21,11 @@ __all__ = ["GateResult", "drift_gate"]
 
 @dataclass
 class GateResult:
-    """What ``drift_gate`` decided for one transform."""
+    """What ``drift_gate`` decided for one transform: the mean class-wise AUC and the verdict.
+
+    >>> GateResult("Flip(p=1.0)", 0.97, {0: 0.96, 1: 0.98}, threshold=0.75, accepted=False)
+    GateResult(REJECT: Flip(p=1.0), class-wise AUC 0.97 (worst class 1: 0.98), threshold 0.75)
+    """
 
     transform: str
     auc: float
@@ -41,10 +45,10 @@ def drift_gate(transform: Transform, X, y, *, threshold: float = 0.75, n_per_cla
     """Accept a transform only if, class by class, its output stays close to real images.
 
     For each class, half of the real images are transformed and a domain classifier
-    (``kit.shift.twosample.domain_classifier_auc``) tries to tell them from the other, untouched half;
-    the gate's score is the mean of the per-class AUCs. Class-wise matters: an upside-down 6
-    looks like a real *9*, so pooled over classes it barely drifts, but next to real 6s it
-    stands out. The idea of rejecting augmentations that drift from real data follows
+    (``kit.shift.twosample.domain_classifier_auc``) tries to tell them from the other,
+    untouched half; the gate's score is the mean of the per-class AUCs. Class-wise matters:
+    an upside-down 6 looks like a real *9*, so pooled over classes it barely drifts, but next
+    to real 6s it stands out. The idea of rejecting augmentations that drift from real data follows
     Paleyes et al. 2022; the domain classifier is Ganin et al.'s (JMLR 2016) discriminator.
 
     Parameters
@@ -87,6 +91,6 @@ def drift_gate(transform: Transform, X, y, *, threshold: float = 0.75, n_per_cla
         if m < 5:
             raise ValueError(f"y: class {c} has {len(idx)} images; the gate needs at least 10")
         ref, cur = arr[idx[:m]], augment(arr[idx[m:2 * m]], transform, seed=seed + k)
-        per_class[int(c)] = domain_classifier_auc(ref, cur, seed=seed + k).auc
+        per_class[int(c)] = domain_classifier_auc(ref, cur, seed=seed + k).statistic
     auc = float(np.mean(list(per_class.values())))
     return GateResult(name or repr(transform), auc, per_class, float(threshold), auc <= threshold)

@@ -1,128 +1,175 @@
-"""How far has the current data drifted from the reference? Two generic measures.
+"""Has the current window drifted from the reference? Four two-sample tests, one result type.
 
-* ``domain_classifier_auc``: train a classifier to tell ``X_ref`` from ``X_cur`` and report its
-  out-of-fold ROC AUC: 0.5 means the two samples are indistinguishable, 1.0 means every row
-  gives its origin away. This is the discriminator of domain-adversarial training (Ganin et
-  al., JMLR 2016) and the "classifier two-sample test" (Lopez-Paz & Oquab, ICLR 2017).
+* ``ks_test``: a Kolmogorov-Smirnov test per feature, corrected for testing d features
+  (Holm, Bonferroni or Benjamini-Hochberg): the strong simple baseline of Rabanser et al. 2019.
+* ``psi``: the population stability index of credit scoring, a magnitude with a rule of thumb.
 * ``mmd_test``: the kernel maximum mean discrepancy with an RBF kernel (Gretton et al., JMLR
   2012), unbiased estimate, with a permutation p-value.
+* ``domain_classifier_auc``: train a classifier to tell ``X_ref`` from ``X_cur`` and report its
+  out-of-fold ROC AUC (Ganin et al., JMLR 2016; Lopez-Paz & Oquab, ICLR 2017).
 
-Both take 2-D feature arrays ``(n, d)``; anything with more axes (images ``(n, H, W)``) is
-flattened to ``(n, H * W)``. Pass embeddings instead of pixels to measure drift in a model's
-feature space. Taught in ``notebooks/03_data-augmentation.ipynb`` (augmented and synthetic
-digits against real ones) and reused by the monitoring and updating notebooks.
+Each returns a ``ShiftTest``: the statistic, a p-value where the test has one (PSI and the
+domain AUC are magnitudes judged against a threshold, so theirs is None), the decision and
+the rule that made it. All take 2-D feature arrays ``(n, d)``; images ``(n, H, W)`` are
+flattened. Taught in ``notebooks/03_data-augmentation.ipynb`` (augmented and synthetic
+digits against real ones) and ``notebooks/15_updating-concept-drift.ipynb`` (inputs over time).
 
 Examples
 --------
 >>> rng = np.random.default_rng(0)
 >>> X_ref, X_cur = rng.normal(size=(200, 5)), rng.normal(0.8, 1, size=(200, 5))
->>> domain_classifier_auc(X_ref, X_cur).auc > 0.8
-True
->>> mmd_test(X_ref, X_cur, n_permutations=99).p_value
-0.01
+>>> [t.drift for t in (ks_test(X_ref, X_cur), psi(X_ref, X_cur), mmd_test(X_ref, X_cur),
+...                    domain_classifier_auc(X_ref, X_cur))]
+[True, True, True, True]
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from scipy import stats
+from scipy.spatial.distance import pdist, squareform
 
-from kit._validate import as_features, check_range
+from kit._validate import as_array, as_features, check_choice, check_range
+
+__all__ = ["ShiftTest", "ks_test", "psi", "mmd_test", "domain_classifier_auc"]
+
+CORRECTIONS = ("holm", "bonferroni", "bh", "none")
 
 
-def _pair(X_ref, X_cur) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class ShiftTest:
+    """The outcome of a two-sample test between a reference and a current window.
+
+    Attributes
+    ----------
+    name : str
+        Which test ("ks", "psi", "mmd", "domain_auc").
+    statistic : float
+        The test's own scale: the largest KS distance, the largest PSI, MMD^2, the AUC.
+    p_value : float or None
+        None for PSI and the domain AUC, which are magnitudes, not tests with a null law.
+    drift : bool
+        The decision, by ``rule`` (e.g. ``"p < 0.05"`` or ``"PSI > 0.25"``).
+    details : dict
+        Per-feature arrays and settings (not compared, not printed).
+
+    Examples
+    --------
+    >>> ShiftTest("psi", 0.31, None, True, "PSI > 0.25")
+    ShiftTest('psi', statistic=0.31, p_value=None, drift=True, rule='PSI > 0.25')
+    """
+
+    name: str
+    statistic: float
+    p_value: float | None
+    drift: bool
+    rule: str
+    details: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        p = "None" if self.p_value is None else f"{self.p_value:.3g}"
+        return (f"ShiftTest({self.name!r}, statistic={self.statistic:.3g}, p_value={p}, "
+                f"drift={self.drift}, rule={self.rule!r})")
+
+
+def _pair(X_ref: Any, X_cur: Any) -> tuple[np.ndarray, np.ndarray]:
     ref, cur = as_features(X_ref, "X_ref", min_rows=2), as_features(X_cur, "X_cur", min_rows=2)
     if ref.shape[1] != cur.shape[1]:
         raise ValueError(f"X_cur: expected {ref.shape[1]} features like X_ref, got {cur.shape[1]}")
     return ref, cur
 
 
-@dataclass(frozen=True)
-class DomainAUC:
-    """Out-of-fold ROC AUC of a classifier telling current rows from reference rows."""
+def _adjust(p: np.ndarray, correction: str) -> np.ndarray:
+    """Multiple-testing adjusted p-values (Bonferroni, Holm 1979, Benjamini-Hochberg 1995)."""
+    m = len(p)
+    if correction == "none":
+        return p.copy()
+    if correction == "bonferroni":
+        return np.minimum(p * m, 1.0)
+    order = np.argsort(p)
+    ps = p[order]
+    if correction == "holm":
+        adj = np.maximum.accumulate(np.minimum(ps * (m - np.arange(m)), 1.0))
+    else:  # bh
+        adj = np.minimum(np.minimum.accumulate((ps * m / np.arange(1, m + 1))[::-1])[::-1], 1.0)
+    out = np.empty(m)
+    out[order] = adj
+    return out
 
-    auc: float
-    n_ref: int
-    n_cur: int
-    n_splits: int
 
-    def __repr__(self) -> str:
-        return f"DomainAUC(auc={self.auc:.3f}, n_ref={self.n_ref}, n_cur={self.n_cur}, n_splits={self.n_splits})"
+def ks_test(X_ref: Any, X_cur: Any, *, alpha: float = 0.05, correction: str = "holm") -> ShiftTest:
+    """Two-sample Kolmogorov-Smirnov test on each feature, corrected for testing d features.
 
-
-def domain_classifier_auc(X_ref, X_cur, *, model=None, n_splits: int = 3, seed: int = 0) -> DomainAUC:
-    """ROC AUC of a domain classifier between ``X_ref`` (label 0) and ``X_cur`` (label 1).
-
-    Every row is scored by a model that did not see it (stratified k-fold), so the AUC is an
-    honest estimate: about 0.5 when nothing drifted, whatever the model's capacity.
+    Drift when any feature's adjusted p-value is below ``alpha``; the result's ``p_value`` is
+    the smallest adjusted one, ``statistic`` the largest KS distance. ``details`` holds the
+    per-feature ``statistics``, adjusted ``p_values`` and ``drifted`` mask, each (d,).
 
     Parameters
     ----------
-    X_ref : array-like, shape (n_ref, d) or (n_ref, H, W)
-    X_cur : array-like, shape (n_cur, d) or (n_cur, H, W)
-    model : sklearn classifier, optional
-        Anything with ``fit`` and ``predict_proba``; default an L2 logistic regression.
-    n_splits : int
-        Folds of the cross-fitting.
-    seed : int
-        Seeds the fold split (and the model, if it takes ``random_state``).
+    X_ref : array (n_ref, d)
+        Reference window (e.g. the training inputs). ``X_cur`` (n_cur, d): current window.
+    alpha : float
+        Family-wise error rate (Holm, Bonferroni) or false discovery rate (``"bh"``).
+    correction : {"holm", "bonferroni", "bh", "none"}
 
-    Returns
-    -------
-    DomainAUC
+    Paper: Rabanser, Guennemann & Lipton (2019), "Failing loudly", NeurIPS (univariate KS
+    with a Bonferroni correction was among the strongest shift tests).
 
-    Examples
-    --------
-    >>> rng = np.random.default_rng(1)
-    >>> same = domain_classifier_auc(rng.random((100, 3, 3)), rng.random((100, 3, 3)))
-    >>> round(abs(same.auc - 0.5), 1) <= 0.1
-    True
+    >>> rng = np.random.default_rng(0)
+    >>> ref = rng.normal(size=(500, 3)); cur = rng.normal(size=(500, 3)); cur[:, 2] += 0.5
+    >>> ks_test(ref, cur).details["drifted"].tolist()
+    [False, False, True]
     """
-    from sklearn.base import clone
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
-
     ref, cur = _pair(X_ref, X_cur)
-    check_range(n_splits, "n_splits", low=2, integer=True)
-    check_range(seed, "seed", low=0, integer=True)
-    if min(len(ref), len(cur)) < n_splits:
-        raise ValueError(f"X_ref, X_cur: each needs at least n_splits={n_splits} rows")
-    Z = np.vstack([ref, cur])
-    d = np.r_[np.zeros(len(ref), dtype=int), np.ones(len(cur), dtype=int)]
-    base = model if model is not None else LogisticRegression(C=0.1, max_iter=300)
-    score = np.empty(len(Z))
-    folds = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
-    for train, test in folds.split(Z, d):
-        clf = clone(base)
-        if "random_state" in clf.get_params():
-            clf.set_params(random_state=seed)
-        clf.fit(Z[train], d[train])
-        score[test] = clf.predict_proba(Z[test])[:, 1]
-    return DomainAUC(float(roc_auc_score(d, score)), len(ref), len(cur), n_splits)
+    check_range(alpha, "alpha", low=0, high=1)
+    check_choice(correction, "correction", CORRECTIONS)
+    res = [stats.ks_2samp(ref[:, j], cur[:, j]) for j in range(ref.shape[1])]
+    stat = np.array([r.statistic for r in res])
+    p = _adjust(np.array([r.pvalue for r in res]), correction)
+    return ShiftTest("ks", float(stat.max()), float(p.min()), bool((p < alpha).any()),
+                     f"p < {alpha} ({correction})",
+                     {"statistics": stat, "p_values": p, "drifted": p < alpha})
 
 
-@dataclass(frozen=True)
-class MMDTest:
-    """Unbiased squared MMD with an RBF kernel and its permutation p-value."""
+def psi(X_ref: Any, X_cur: Any, *, bins: int = 10, threshold: float = 0.25,
+        eps: float = 1e-4) -> ShiftTest:
+    """Population stability index per feature: sum (c - r) log(c / r) over quantile bins.
 
-    mmd2: float
-    p_value: float
-    gamma: float
-    n_permutations: int
+    Bins are the deciles of each reference feature applied to the current one. Rule of thumb
+    from credit scoring: < 0.1 stable, 0.1-0.25 moderate shift, > 0.25 major shift (Yurdakul
+    2018, "Statistical properties of population stability index", PhD thesis). A magnitude,
+    not a test: ``p_value`` is None; ``statistic`` is the largest PSI, ``details["psi"]`` (d,).
 
-    def __repr__(self) -> str:
-        return (f"MMDTest(mmd2={self.mmd2:.4f}, p_value={self.p_value:.3f}, gamma={self.gamma:.3g}, "
-                f"n_permutations={self.n_permutations})")
+    Parameters
+    ----------
+    X_ref : array (n_ref,) or (n_ref, d)
+    X_cur : array (n_cur,) or (n_cur, d)
+    bins : int
+    threshold : float
+        Drift when the largest PSI exceeds it.
 
-
-def _sq_dists(Z: np.ndarray) -> np.ndarray:
-    sq = (Z * Z).sum(axis=1)
-    D = sq[:, None] + sq[None, :] - 2 * Z @ Z.T
-    np.maximum(D, 0, out=D)
-    np.fill_diagonal(D, 0)
-    return D
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.normal(size=2000), rng.normal(size=2000)
+    >>> round(psi(a, b).statistic, 2), round(psi(a, b + 1).statistic, 1)
+    (0.0, 1.0)
+    """
+    ref = as_array(X_ref, "X_ref", ndim=(1, 2), min_rows=2)
+    cur = as_array(X_cur, "X_cur", ndim=(1, 2), min_rows=2)
+    ref, cur = _pair(ref.reshape(len(ref), -1), cur.reshape(len(cur), -1))
+    check_range(bins, "bins", low=2, integer=True)
+    check_range(threshold, "threshold", low=0)
+    values = np.empty(ref.shape[1])
+    for j in range(ref.shape[1]):
+        edges = np.unique(np.quantile(ref[:, j], np.linspace(0, 1, bins + 1)[1:-1]))
+        r, c = (np.bincount(np.searchsorted(edges, v, side="right"), minlength=len(edges) + 1)
+                / len(v) for v in (ref[:, j], cur[:, j]))
+        r, c = np.clip(r, eps, None), np.clip(c, eps, None)
+        values[j] = np.sum((c - r) * np.log(c / r))
+    top = float(values.max())
+    return ShiftTest("psi", top, None, top > threshold, f"PSI > {threshold}", {"psi": values})
 
 
 def _mmd2_unbiased(K: np.ndarray, A: np.ndarray) -> np.ndarray:
@@ -138,8 +185,8 @@ def _mmd2_unbiased(K: np.ndarray, A: np.ndarray) -> np.ndarray:
     return s_xx / (n * (n - 1)) + s_yy / (m * (m - 1)) - 2 * s_xy / (n * m)
 
 
-def mmd_test(X_ref, X_cur, *, gamma: float | None = None, n_permutations: int = 200,
-             seed: int = 0) -> MMDTest:
+def mmd_test(X_ref: Any, X_cur: Any, *, gamma: float | None = None, n_permutations: int = 200,
+             alpha: float = 0.05, seed: int = 0) -> ShiftTest:
     """Kernel two-sample test: unbiased MMD^2 with ``k(x, y) = exp(-gamma ||x - y||^2)``.
 
     The p-value is the share of random relabellings of the pooled rows whose MMD^2 reaches
@@ -154,29 +201,33 @@ def mmd_test(X_ref, X_cur, *, gamma: float | None = None, n_permutations: int = 
     gamma : float, optional
         RBF width; default the median heuristic ``1 / median(||x - y||^2)`` on the pooled rows.
     n_permutations : int
+    alpha : float
+        Drift when the p-value is below it.
     seed : int
+        Seeds the permutations.
 
     Returns
     -------
-    MMDTest
+    ShiftTest
+        ``statistic`` is MMD^2; ``details`` holds ``gamma`` and ``n_permutations``.
 
     Examples
     --------
     >>> rng = np.random.default_rng(0)
-    >>> mmd_test(rng.normal(size=(50, 2)), rng.normal(size=(60, 2)), n_permutations=99).p_value > 0.05
-    True
+    >>> same = mmd_test(rng.normal(size=(50, 2)), rng.normal(size=(60, 2)), n_permutations=99)
+    >>> same.p_value > 0.05, same.drift
+    (True, False)
     """
     ref, cur = _pair(X_ref, X_cur)
     check_range(n_permutations, "n_permutations", low=1, integer=True)
+    check_range(alpha, "alpha", low=0, high=1)
     check_range(seed, "seed", low=0, integer=True)
     Z = np.vstack([ref, cur]).astype(np.float64)
-    D = _sq_dists(Z)
+    pairs = pdist(Z, "sqeuclidean")
     if gamma is None:
-        off = D[np.triu_indices(len(Z), k=1)]
-        med = np.median(off[off > 0]) if (off > 0).any() else 1.0
-        gamma = 1.0 / med
+        gamma = 1.0 / (np.median(pairs[pairs > 0]) if (pairs > 0).any() else 1.0)
     check_range(gamma, "gamma", low=0)
-    K = np.exp(-gamma * D)
+    K = np.exp(-gamma * squareform(pairs))
     N, n = len(Z), len(ref)
     observed = float(_mmd2_unbiased(K, np.r_[np.ones(n), np.zeros(N - n)][:, None])[0])
     rng = np.random.default_rng(seed)
@@ -188,4 +239,66 @@ def mmd_test(X_ref, X_cur, *, gamma: float | None = None, n_permutations: int = 
             A[rng.permutation(N)[:n], j] = 1
         hits += int((_mmd2_unbiased(K, A) >= observed - 1e-12).sum())
         done += b
-    return MMDTest(observed, (1 + hits) / (1 + n_permutations), float(gamma), n_permutations)
+    p = (1 + hits) / (1 + n_permutations)
+    return ShiftTest("mmd", observed, p, p < alpha, f"p < {alpha}",
+                     {"gamma": float(gamma), "n_permutations": n_permutations})
+
+
+def domain_classifier_auc(X_ref: Any, X_cur: Any, *, model: Any = None, n_splits: int = 3,
+                          threshold: float = 0.75, seed: int = 0) -> ShiftTest:
+    """ROC AUC of a domain classifier between ``X_ref`` (label 0) and ``X_cur`` (label 1).
+
+    Every row is scored by a model that did not see it (stratified k-fold), so the AUC is an
+    honest estimate: about 0.5 when nothing drifted, 1.0 when every row gives its origin away.
+    The folds share training rows, so there is no exact null law: the AUC is read as a
+    magnitude against ``threshold`` and ``p_value`` is None.
+
+    Parameters
+    ----------
+    X_ref : array-like, shape (n_ref, d) or (n_ref, H, W)
+    X_cur : array-like, shape (n_cur, d) or (n_cur, H, W)
+    model : sklearn classifier, optional
+        Anything with ``fit`` and ``predict_proba``; default an L2 logistic regression.
+    n_splits : int
+        Folds of the cross-fitting.
+    threshold : float
+        Drift when the AUC exceeds it (0.75 is the drift gate's default, ``kit.shift.gate``).
+    seed : int
+        Seeds the fold split (and the model, if it takes ``random_state``).
+
+    Returns
+    -------
+    ShiftTest
+        ``statistic`` is the AUC; ``details`` holds ``n_ref``, ``n_cur``, ``n_splits``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> same = domain_classifier_auc(rng.random((100, 3, 3)), rng.random((100, 3, 3)))
+    >>> abs(same.statistic - 0.5) <= 0.1, same.drift
+    (True, False)
+    """
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    ref, cur = _pair(X_ref, X_cur)
+    check_range(n_splits, "n_splits", low=2, integer=True)
+    check_range(threshold, "threshold", low=0.5, high=1)
+    check_range(seed, "seed", low=0, integer=True)
+    if min(len(ref), len(cur)) < n_splits:
+        raise ValueError(f"X_ref, X_cur: each needs at least n_splits={n_splits} rows")
+    Z = np.vstack([ref, cur])
+    d = np.r_[np.zeros(len(ref), dtype=int), np.ones(len(cur), dtype=int)]
+    base = model if model is not None else LogisticRegression(C=0.1, max_iter=300)
+    score = np.empty(len(Z))
+    for train, test in StratifiedKFold(n_splits, shuffle=True, random_state=seed).split(Z, d):
+        clf = clone(base)
+        if "random_state" in clf.get_params():
+            clf.set_params(random_state=seed)
+        clf.fit(Z[train], d[train])
+        score[test] = clf.predict_proba(Z[test])[:, 1]
+    auc = float(roc_auc_score(d, score))
+    return ShiftTest("domain_auc", auc, None, auc > threshold, f"AUC > {threshold}",
+                     {"n_ref": len(ref), "n_cur": len(cur), "n_splits": n_splits})

@@ -14,7 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from kit._validate import check_choice, check_range
+from kit._validate import check_range
 
 __all__ = ["BatchState", "Policy", "Never", "Periodic", "OnDrift", "Oracle"]
 
@@ -35,6 +35,18 @@ class BatchState:
         Batches scored since the serving model was fitted (1 on the first batch it served).
     X_train : ndarray (m, d)
         The inputs the serving model was fitted on (a reference for input-drift tests).
+    propensity : ndarray (n,) or None
+        Each revealed row's probability of having been revealed (``replay``'s ``reveal``
+        hook; all 1 when every label arrives); weight a label by ``1 / propensity`` to
+        estimate a rate over the whole batch. None when not known.
+
+    Examples
+    --------
+    >>> s = BatchState(2019, 0, np.zeros((2, 1)), np.array([0, 1]), np.array([0.2, 0.9]),
+    ...                np.array([0.0, 0.0]), since_retrain=1, X_train=np.zeros((5, 1)),
+    ...                propensity=np.array([1.0, 0.25]))
+    >>> float(np.average(s.y_true, weights=1 / s.propensity))   # the seen 1 stands for four
+    0.8
     """
 
     batch: Any
@@ -45,6 +57,7 @@ class BatchState:
     errors: np.ndarray
     since_retrain: int
     X_train: np.ndarray
+    propensity: np.ndarray | None = None
 
 
 @runtime_checkable
@@ -54,6 +67,11 @@ class Policy(Protocol):
     ``needs_labels`` says whether the policy's monitoring reads every label (a performance
     detector does; a calendar or an input-drift test does not). ``reset()`` is called after
     every retrain.
+
+    Examples
+    --------
+    >>> isinstance(Periodic(3), Policy), isinstance("every year", Policy)
+    (True, False)
     """
 
     needs_labels: bool
@@ -64,7 +82,14 @@ class Policy(Protocol):
 
 
 class Never:
-    """The static model: deployed once, never retrained."""
+    """The static model: deployed once, never retrained.
+
+    Examples
+    --------
+    >>> s = BatchState(1, 0, np.zeros((1, 1)), np.zeros(1), np.zeros(1), np.zeros(1), 9, np.zeros((1, 1)))
+    >>> Never().update(s)
+    False
+    """
 
     needs_labels = False
 
@@ -79,7 +104,14 @@ class Never:
 
 
 class Periodic:
-    """Retrain every ``every`` batches, whatever happens (the calendar policy)."""
+    """Retrain every ``every`` batches, whatever happens (the calendar policy).
+
+    Examples
+    --------
+    >>> s = BatchState(1, 0, np.zeros((1, 1)), np.zeros(1), np.zeros(1), np.zeros(1), 2, np.zeros((1, 1)))
+    >>> Periodic(2).update(s), Periodic(3).update(s)     # the model has served 2 batches
+    (True, False)
+    """
 
     needs_labels = False
 
@@ -97,11 +129,20 @@ class Periodic:
 
 
 class Oracle:
-    """Retrain right after the batches in ``at`` (known change points): a reference only."""
+    """Retrain right after the batches in ``at`` (known change points): a reference only.
+
+    Examples
+    --------
+    >>> s = BatchState(2008, 0, np.zeros((1, 1)), np.zeros(1), np.zeros(1), np.zeros(1), 1, np.zeros((1, 1)))
+    >>> Oracle(at=[2008]).update(s)
+    True
+    """
 
     needs_labels = False
 
     def __init__(self, at: Sequence[Any]) -> None:
+        if isinstance(at, (str, bytes)) or not hasattr(at, "__iter__"):
+            raise TypeError(f"at: expected a sequence of batch labels, got {at!r}")
         self.at = list(at)
 
     def update(self, state: BatchState) -> bool:
@@ -114,56 +155,51 @@ class Oracle:
         return f"Oracle(at={self.at})"
 
 
-SIGNALS = ("errors", "inputs", "calibration")
-
-
 class OnDrift:
     """Retrain when ``detector`` raises an alarm (the drift-triggered policy).
+
+    Each batch, the detector is fed what it declares it reads
+    (``kit.shift.detectors.observations``): its ``inputs(state)`` if it has them (``KSDrift``:
+    the batch ``X`` against the serving model's training inputs; ``CalibrationDrift``: the
+    pair ``(y_true, y_score)``), else each row's error in turn (river's ADWIN, DDM...).
 
     Parameters
     ----------
     detector : object
-        A river-style detector: ``update(...)`` then read ``drift_detected``. A pristine copy
+        A river-style detector: ``update(x)`` then read ``drift_detected``. A pristine copy
         replaces it after each retrain.
-    signal : {"errors", "inputs", "calibration"}
-        What it is fed: ``"errors"`` each row's loss in turn (river's DDM, ADWIN...),
-        ``"inputs"`` the batch ``X`` after ``fit(X_train)`` (``kit.shift.detectors.KSDrift``),
-        ``"calibration"`` ``update(y_true, y_score)`` per batch
-        (``kit.shift.detectors.CalibrationDrift``).
     min_batches : int
         Batches a fresh model serves before an alarm may retrain it again.
+
+    Examples
+    --------
+    >>> from kit.shift.detectors import CalibrationDrift
+    >>> OnDrift(CalibrationDrift(threshold=3.0))
+    OnDrift(CalibrationDrift(threshold=3.0))
     """
 
-    def __init__(self, detector: Any, *, signal: str = "errors", min_batches: int = 1) -> None:
+    def __init__(self, detector: Any, *, min_batches: int = 1) -> None:
         if not hasattr(detector, "update") or not hasattr(detector, "drift_detected"):
             raise TypeError("detector: expected an object with update() and drift_detected (river style)")
-        self.signal = check_choice(signal, "signal", SIGNALS)
         self.min_batches = check_range(min_batches, "min_batches", low=1, integer=True)
-        self.needs_labels = signal != "inputs"
+        self.needs_labels = bool(getattr(detector, "needs_labels", True))
         self._template = copy.deepcopy(detector)
         self.detector = copy.deepcopy(detector)
-        self._fitted = False
 
     def update(self, state: BatchState) -> bool:
-        det, alarm = self.detector, False
-        if self.signal == "errors":
-            for e in state.errors.tolist():
-                det.update(e)
-                alarm = alarm or bool(det.drift_detected)
-        elif self.signal == "inputs":
-            if not self._fitted:
-                det.fit(state.X_train)
-                self._fitted = True
-            det.update(state.X)
-            alarm = bool(det.drift_detected)
-        else:
-            det.update(state.y_true, state.y_score)
-            alarm = bool(det.drift_detected)
+        from kit.shift.detectors import observations
+
+        alarm = False
+        for x in observations(self.detector, state):
+            self.detector.update(x)
+            alarm = alarm or bool(self.detector.drift_detected)
         return alarm and state.since_retrain >= self.min_batches
 
     def reset(self) -> None:
         self.detector = copy.deepcopy(self._template)
-        self._fitted = False
 
     def __repr__(self) -> str:
-        return f"OnDrift({type(self._template).__name__}, signal={self.signal!r})"
+        t = self._template
+        shown = repr(t) if type(t).__module__.startswith("kit.") else type(t).__name__  # river's span lines
+        extra = f", min_batches={self.min_batches}" if self.min_batches != 1 else ""
+        return f"OnDrift({shown}{extra})"
