@@ -42,7 +42,7 @@ def test_attacks_hurt_and_pgd_at_least_as_strong(digits_model):
     assert curve.at("fgsm", EPS) < clean - 0.2
     assert curve.at("pgd", EPS) <= curve.at("fgsm", EPS) + 0.01
     assert "pgd" in repr(curve)
-    with pytest.raises(ValueError, match="eps"):
+    with pytest.raises(ValueError, match=r"eps: 0.05 is not on the grid \(0.0, 0.1\)"):
         curve.at("pgd", 0.05)
 
 
@@ -84,6 +84,25 @@ def test_pgd_seeded_and_leaves_global_rng_alone(digits_model):
     assert not np.array_equal(E.pgd(model, X[:20], y[:20], eps=EPS, steps=0, seed=5), c)
 
 
+def test_adversarial_train_is_train_with_the_pgd_hook(digits_model):
+    _, Xtr, ytr, _, _ = digits_model
+    kw = dict(epochs=1, lr=2e-3, seed=4, show_progress=False)
+    a = E.adversarial_train(SmallCNN(8), Xtr[:256], ytr[:256], eps=EPS, steps=2, clean_share=0.25, **kw)
+    hook = E.PGDAdversary(eps=EPS, steps=2)
+    assert hook.alpha == pytest.approx(2.5 * EPS / 2)
+    b = train(SmallCNN(8), Xtr[:256], ytr[:256], adversary=hook, clean_share=0.25, **kw)
+    c = train(SmallCNN(8), Xtr[:256], ytr[:256], **kw)
+    assert all(torch.equal(pa, pb) for pa, pb in zip(a.parameters(), b.parameters()))
+    assert not all(torch.equal(pa, pc) for pa, pc in zip(a.parameters(), c.parameters()))
+
+
+def test_pgd_hook_examples_are_the_kit_pgd_examples(digits_model):
+    model, _, _, X, y = digits_model
+    hook = E.PGDAdversary(eps=EPS, steps=3)
+    ours = hook(model, torch.as_tensor(X[:50])[:, None], torch.as_tensor(y[:50]), torch.Generator().manual_seed(7))
+    np.testing.assert_array_equal(ours[:, 0].numpy(), E.pgd(model, X[:50], y[:50], eps=EPS, steps=3, seed=7))
+
+
 def test_adversarial_training_raises_robust_accuracy(digits_model):
     model, Xtr, ytr, X, y = digits_model
     robust = E.adversarial_train(SmallCNN(8), Xtr, ytr, eps=EPS, steps=2, epochs=4, seed=0,
@@ -96,15 +115,17 @@ def test_adversarial_training_raises_robust_accuracy(digits_model):
 
 def test_errors_name_the_argument(digits_model):
     model, _, _, X, y = digits_model
-    with pytest.raises(ValueError, match="eps"):
+    with pytest.raises(ValueError, match="eps: expected a value <= 1, got 1.5"):
         E.fgsm(model, X, y, eps=1.5)
-    with pytest.raises(ValueError, match="method"):
+    with pytest.raises(ValueError, match=r"method: expected one of \['fgsm', 'pgd'\], got 'cw'"):
         E.attack(model, X, y, method="cw", eps=0.1)
-    with pytest.raises(ValueError, match="rows"):
+    with pytest.raises(ValueError, match="expected the same number of rows: X has 300, y has 299"):
         E.pgd(model, X, y[:-1], eps=0.1)
-    with pytest.raises(ValueError, match="X"):
+    with pytest.raises(ValueError, match=r"X: expected pixels in \[0, 1\]"):
         E.fgsm(model, X * 3, y, eps=0.1)
-    with pytest.raises(TypeError, match="model"):
+    with pytest.raises(TypeError, match="model: expected a torch.nn.Module, got str"):
         E.fgsm("net", X, y, eps=0.1)
-    with pytest.raises(ValueError, match="X_adv"):
+    with pytest.raises(ValueError, match=r"X_adv: expected the shape of X \(300, 8, 8\), got \(3, 8, 8\)"):
         E.perturbation_report(X, X[:3], eps=0.1)
+    with pytest.raises(ValueError, match="steps: expected a value >= 1, got 0"):
+        E.PGDAdversary(eps=0.1, steps=0)

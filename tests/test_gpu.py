@@ -37,3 +37,16 @@ def test_training_and_pgd_on_gpu_match_cpu():
     assert abs(res["cpu"][0] - res["cuda"][0]) <= 0.03
     assert abs(res["cpu"][1] - res["cuda"][1]) <= 0.08
     assert res["cuda"][1] < res["cuda"][0] - 0.2
+
+
+def test_adversarial_training_hook_on_gpu_matches_cpu():
+    X, y = data.load("digits")
+    Xtr, ytr, Xte, yte = X[:1200], y[:1200], X[1200:], y[1200:]
+    robust = {}
+    for device in ("cpu", "cuda"):
+        net = nets.train(nets.SmallCNN(8), Xtr, ytr, epochs=4, seed=0, device=device,
+                         adversary=evasion.PGDAdversary(eps=0.1, steps=2), show_progress=False)
+        assert next(net.parameters()).device.type == device
+        adv = evasion.pgd(net, Xte, yte, eps=0.1, steps=5, seed=0, device=device)
+        robust[device] = nets.accuracy(net, adv, yte, device=device)
+    assert abs(robust["cpu"] - robust["cuda"]) <= 0.08

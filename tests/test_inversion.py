@@ -69,14 +69,33 @@ def test_blocked_api_stops_the_search(setting):
     assert res.n_queries == 0 and far.monitor.flagged
 
 
+def test_whitebox_leaves_the_callers_model_as_it_was(setting):
+    X, prior, model, net, judge = setting
+    frozen = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 32), torch.nn.ReLU(),
+                                 torch.nn.Linear(32, 10))
+    frozen[1].requires_grad_(False)  # a frozen feature layer under a trainable head
+    frozen.train()
+    weights = [p.detach().clone() for p in frozen.parameters()]
+    inv.invert_whitebox(frozen, [0, 1], prior, restarts=1, steps=5)
+    assert [p.requires_grad for p in frozen.parameters()] == [False, False, True, True]
+    assert all(p.grad is None for p in frozen.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(weights, frozen.parameters()))
+    assert frozen.training
+    net.eval()
+    inv.invert_whitebox(net, [0], prior, restarts=1, steps=2)
+    assert all(p.requires_grad for p in net.parameters()) and not net.training
+
+
 def test_bad_arguments(setting):
     X, prior, model, net, judge = setting
-    with pytest.raises(TypeError, match="classes"):
+    with pytest.raises(TypeError, match="classes: expected integer class labels, got dtype float64"):
         inv.invert_blackbox(model.predict_proba, [0.5], prior)
-    with pytest.raises(ValueError, match="z"):
+    with pytest.raises(ValueError, match="z: expected 15 columns, got 3"):
         prior.decode(np.zeros((1, 3)))
-    with pytest.raises(ValueError, match="n_components"):
+    with pytest.raises(ValueError, match="n_components: expected a value <= 10, got 100"):
         inv.PCAPrior.fit(X[:10], n_components=100)
-    with pytest.raises(ValueError, match="results"):
+    with pytest.raises(TypeError, match="model: expected a torch.nn.Module, got SoftmaxRegression"):
+        inv.invert_whitebox(model, [0], prior)
+    with pytest.raises(ValueError, match="results: expected a non-empty dict label -> Inversion"):
         images.plot_reconstructions({})
     assert "n_components=15" in repr(prior)

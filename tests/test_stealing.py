@@ -8,6 +8,7 @@ from kit.models import softmax
 from kit.security import api as service
 from kit.security import monitoring as mon
 from kit.security import stealing as st
+from kit.viz import plots
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def test_labels_only_api_refuses_equation_solving(digits_model):
     api = service.PredictionAPI(model.predict_proba, output="label")
     out = api.query(X_te[:5])
     assert out.shape == (5,) and out.dtype.kind in "iu"
-    with pytest.raises(ValueError, match="api"):
+    with pytest.raises(ValueError, match="api: equation solving needs confidences"):
         st.extract_softmax_regression(api, n_features=64)
 
 
@@ -59,8 +60,24 @@ def test_learning_extraction_improves_with_budget(digits_model):
     small = st.extract_by_learning(api, X_te[:20], model="linear")
     large = st.extract_by_learning(api, np.vstack([X_te, X[:300]]), model="linear")
     assert st.agreement(large, model, X_te) > st.agreement(small, model, X_te)
-    mlp = st.extract_by_learning(service.PredictionAPI(model.predict_proba), X, epochs=10, seed=0)
-    assert st.agreement(mlp, model, X_te) > 0.85
+
+
+def test_mlp_extraction_through_the_training_loop_reaches_high_agreement(digits_model):
+    X, y, X_te, model = digits_model
+    torch = pytest.importorskip("torch")
+    before = torch.get_rng_state()
+    soft = st.extract_by_learning(service.PredictionAPI(model.predict_proba), X, epochs=10, seed=0)
+    again = st.extract_by_learning(service.PredictionAPI(model.predict_proba), X, epochs=10, seed=0)
+    rounded = st.extract_by_learning(service.PredictionAPI(model.predict_proba, decimals=1), X,
+                                     epochs=10, seed=0)
+    labels = st.extract_by_learning(service.PredictionAPI(model.predict_proba, output="label"), X,
+                                    epochs=10, seed=0)
+    assert torch.equal(before, torch.get_rng_state())
+    assert st.agreement(soft, model, X_te) >= 0.88
+    assert st.agreement(rounded, model, X_te) >= 0.85 and st.agreement(labels, model, X_te) >= 0.85
+    np.testing.assert_array_equal(soft.predict_proba(X_te), again.predict_proba(X_te))
+    assert soft.predict_proba(X_te[:3].reshape(3, 8, 8)).shape == (3, 10)  # images are flattened
+    assert repr(soft) == "Surrogate(kind='mlp')"
 
 
 def test_server_round_trip_and_block(digits_model):
@@ -91,12 +108,16 @@ def test_monitor_flags_synthetic_not_natural(digits_model):
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="output"):
+    with pytest.raises(ValueError, match=r"output: expected one of \['proba', 'label'\], got 'logits'"):
         service.PredictionAPI(lambda X: X, output="logits")
-    with pytest.raises(ValueError, match="n_queries"):
+    with pytest.raises(ValueError, match="n_queries: expected a value >= 6, got 3"):
         st.extract_softmax_regression(service.PredictionAPI(lambda X: X), n_features=5, n_queries=3)
-    with pytest.raises(ValueError, match="b:"):
+    with pytest.raises(ValueError, match=r"b: expected 2 entries \(one per class\), got 3"):
         softmax.SoftmaxRegression(np.zeros((3, 2)), np.zeros(3))
-    with pytest.raises(ValueError, match="model"):
+    with pytest.raises(ValueError, match=r"model: expected one of \['mlp', 'linear'\], got 'tree'"):
         st.extract_by_learning(service.PredictionAPI(lambda X: X), np.zeros((3, 2)), model="tree")
+    with pytest.raises(ValueError, match=r"kind: expected one of \['mlp', 'linear'\], got 'tree'"):
+        st.Surrogate(None, "tree")
+    with pytest.raises(ValueError, match="curves: 'a' has 2 budgets but 1 agreements"):
+        plots.plot_fidelity({"a": ([1, 2], [0.5])})
     assert "n_queries=0" in repr(service.PredictionAPI(lambda X: X))

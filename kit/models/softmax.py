@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import softmax
 
 from kit._validate import as_array, as_features, check_range, same_length
@@ -26,6 +27,12 @@ class SoftmaxRegression:
     ----------
     W : array (d, K)
     b : array (K,)
+
+    Examples
+    --------
+    >>> m = SoftmaxRegression(np.array([[1.0, -1.0]]), np.zeros(2))
+    >>> m, m.predict_proba(np.array([[0.0]])).tolist(), m.predict(np.array([[2.0], [-2.0]])).tolist()
+    (SoftmaxRegression(d=1, n_classes=2), [[0.5, 0.5]], [0, 1])
     """
 
     W: np.ndarray
@@ -59,7 +66,7 @@ class SoftmaxRegression:
         return f"SoftmaxRegression(d={self.W.shape[0]}, n_classes={self.W.shape[1]})"
 
 
-def fit_softmax_regression(X, y, *, n_classes: int | None = None, l2: float = 1e-3,
+def fit_softmax_regression(X: ArrayLike, y: ArrayLike, *, n_classes: int | None = None, l2: float = 1e-3,
                            max_iter: int = 200) -> SoftmaxRegression:
     """Fit multinomial logistic regression by L-BFGS on hard labels or soft targets.
 

@@ -75,7 +75,20 @@ class PredictionAPI:
 
 
 class RemoteAPI:
-    """Client of an API served by ``serve``: same ``query`` verb, over HTTP on 127.0.0.1."""
+    """Client of an API served by ``serve``: same ``query`` verb, over HTTP on 127.0.0.1.
+
+    Parameters
+    ----------
+    url : str
+        ``http://host:port`` of a running ``serve``; ``query`` raises ``QueryBlocked`` on 403.
+
+    Examples
+    --------
+    >>> with serve(PredictionAPI(lambda X: np.full((len(X), 2), 0.5))) as remote:
+    ...     _ = remote.query(np.zeros((3, 2)))
+    >>> type(remote).__name__, remote.n_queries
+    ('RemoteAPI', 3)
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url

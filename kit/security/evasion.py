@@ -17,14 +17,17 @@ numpy array of the same shape.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from torch import nn
 
 from kit._validate import check_choice, check_range, same_length
-from kit.models.nets import as_images, as_labels, reset_parameters
+from kit.models import nets
 from kit.progress import progress
 
 ATTACKS = ("fgsm", "pgd")
@@ -53,11 +56,15 @@ def _pgd_t(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, alpha
     return adv
 
 
+def _default_alpha(eps: float, steps: int) -> float:
+    return 2.5 * eps / max(steps, 1)  # Madry et al.'s rule of thumb
+
+
 def _prepare(model: nn.Module, X, y, eps: float, device: str):
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     check_range(eps, "eps", low=0, high=1)
-    Xt, yt = as_images(X), as_labels(y)
+    Xt, yt = nets.as_images(X), nets.as_label_tensor(y)
     same_length(X=Xt, y=yt)
     was_3d = np.ndim(X) == 3
     model.to(device).eval()
@@ -72,7 +79,7 @@ def _batched(fn, Xt: torch.Tensor, yt: torch.Tensor, batch_size: int, device: st
     return adv[:, 0] if was_3d else adv
 
 
-def fgsm(model: nn.Module, X, y, *, eps: float, batch_size: int = 500,
+def fgsm(model: nn.Module, X: ArrayLike, y: ArrayLike, *, eps: float, batch_size: int = 500,
          device: str = "cpu") -> np.ndarray:
     """Fast Gradient Sign Method: one step of size ``eps`` along the sign of the loss gradient.
 
@@ -107,9 +114,9 @@ def fgsm(model: nn.Module, X, y, *, eps: float, batch_size: int = 500,
     return _batched(lambda x, t: _fgsm_t(model, x, t, eps), Xt, yt, batch_size, device, was_3d)
 
 
-def pgd(model: nn.Module, X, y, *, eps: float, steps: int = 10, alpha: float | None = None,
-        random_start: bool = True, seed: int = 0, batch_size: int = 500,
-        device: str = "cpu") -> np.ndarray:
+def pgd(model: nn.Module, X: ArrayLike, y: ArrayLike, *, eps: float, steps: int = 10,
+        alpha: float | None = None, random_start: bool = True, seed: int = 0,
+        batch_size: int = 500, device: str = "cpu") -> np.ndarray:
     """Projected Gradient Descent (L-infinity): iterated FGSM, projected back onto the ball.
 
     Start at a uniformly random point of the ``eps``-ball (``random_start``), then ``steps``
@@ -148,15 +155,13 @@ def pgd(model: nn.Module, X, y, *, eps: float, steps: int = 10, alpha: float | N
     check_range(steps, "steps", low=0, integer=True)
     check_range(seed, "seed", low=0, integer=True)
     check_range(batch_size, "batch_size", low=1, integer=True)
-    if alpha is None:
-        alpha = 2.5 * eps / max(steps, 1)
-    check_range(alpha, "alpha", low=0)
+    alpha = check_range(_default_alpha(eps, steps) if alpha is None else alpha, "alpha", low=0)
     gen = torch.Generator().manual_seed(seed)
     return _batched(lambda x, t: _pgd_t(model, x, t, eps, alpha, steps, random_start, gen),
                     Xt, yt, batch_size, device, was_3d)
 
 
-def attack(model: nn.Module, X, y, *, method: str, eps: float, steps: int = 10,
+def attack(model: nn.Module, X: ArrayLike, y: ArrayLike, *, method: str, eps: float, steps: int = 10,
            seed: int = 0, device: str = "cpu") -> np.ndarray:
     """Run ``fgsm`` or ``pgd`` by name (``method`` in ``ATTACKS``); see those functions.
 
@@ -172,7 +177,14 @@ def attack(model: nn.Module, X, y, *, method: str, eps: float, steps: int = 10,
 
 @dataclass(frozen=True)
 class PerturbationReport:
-    """Sanity checks on adversarial examples: the budget and the pixel range are respected."""
+    """Sanity checks on adversarial examples (from ``perturbation_report``).
+
+    ``linf``: largest pixel change; ``pixel_min`` / ``pixel_max``: range of the adversarial
+    pixels; ``share_changed``: share of pixels moved; ``ok``: budget and range respected.
+
+    >>> PerturbationReport(eps=0.1, linf=0.2, pixel_min=0.0, pixel_max=1.0, share_changed=0.5).ok
+    False
+    """
 
     eps: float
     linf: float
@@ -192,7 +204,7 @@ class PerturbationReport:
                 f"changed={self.share_changed:.2f}, ok={self.ok})")
 
 
-def perturbation_report(X, X_adv, *, eps: float) -> PerturbationReport:
+def perturbation_report(X: ArrayLike, X_adv: ArrayLike, *, eps: float) -> PerturbationReport:
     """Measure ``X_adv - X``: its L-infinity size, the pixel range, the share of pixels moved.
 
     Parameters
@@ -218,7 +230,11 @@ def perturbation_report(X, X_adv, *, eps: float) -> PerturbationReport:
 
 @dataclass(frozen=True)
 class EpsCurve:
-    """Accuracy under attack for each budget: ``acc[method][i]`` is measured at ``eps[i]``."""
+    """Accuracy under attack for each budget: ``acc[method][i]`` is measured at ``eps[i]``.
+
+    >>> EpsCurve((0.0, 0.1), {"pgd": (0.9, 0.2)}).at("pgd", 0.1)
+    0.2
+    """
 
     eps: tuple[float, ...]
     acc: dict[str, tuple[float, ...]]
@@ -238,9 +254,9 @@ class EpsCurve:
         return "\n".join(rows)
 
 
-def accuracy_vs_eps(model: nn.Module, X, y, eps_grid, *, methods=ATTACKS, steps: int = 10,
-                    seed: int = 0, device: str = "cpu",
-                    show_progress: bool = True) -> EpsCurve:
+def accuracy_vs_eps(model: nn.Module, X: ArrayLike, y: ArrayLike, eps_grid: Sequence[float], *,
+                    methods: Sequence[str] = ATTACKS, steps: int = 10, seed: int = 0,
+                    device: str = "cpu", show_progress: bool = True) -> EpsCurve:
     """Accuracy of ``model`` on ``fgsm`` / ``pgd`` examples for every ``eps`` in ``eps_grid``.
 
     Parameters
@@ -266,46 +282,80 @@ def accuracy_vs_eps(model: nn.Module, X, y, eps_grid, *, methods=ATTACKS, steps:
     if not grid:
         raise ValueError("eps_grid: expected at least one budget")
     methods = tuple(check_choice(m, "methods", ATTACKS) for m in methods)
-    yt = as_labels(y).numpy()
+    yt = nets.as_label_tensor(y).numpy()
     acc: dict[str, list[float]] = {m: [] for m in methods}
     for e in progress(grid, desc="eps", disable=not show_progress):
         for m in methods:
             adv = attack(model, X, y, method=m, eps=e, steps=steps, seed=seed, device=device)
-            acc[m].append(float((_predict(model, adv, device) == yt).mean()))
+            acc[m].append(float((nets.predict(model, adv, device=device) == yt).mean()))
     return EpsCurve(grid, {m: tuple(v) for m, v in acc.items()})
 
 
-@torch.no_grad()
-def _predict(model: nn.Module, X, device: str) -> np.ndarray:
-    Xt = as_images(X)
-    return torch.cat([model(Xt[i:i + 1000].to(device)).argmax(1).cpu()
-                      for i in range(0, len(Xt), 1000)]).numpy()
+@dataclass(frozen=True)
+class PGDAdversary:
+    """The ``adversary`` hook of ``kit.models.nets.train`` that makes training adversarial.
+
+    Called as ``adversary(model, batch, targets, generator)`` by the training loop, it returns
+    the batch's PGD examples against the current weights (random start drawn from the loop's
+    generator), so each step minimises the loss of the worst examples inside the ``eps``-ball
+    (Madry et al., ICLR 2018, https://arxiv.org/abs/1706.06083).
+
+    Parameters
+    ----------
+    eps : float in [0, 1]
+        Training budget (train at the budget you want to resist).
+    steps : int
+        PGD steps per batch (few suffice at small scale).
+    alpha : float, optional
+        Step size; ``2.5 * eps / steps`` when omitted.
+
+    Examples
+    --------
+    >>> from kit.models.nets import SmallCNN, train
+    >>> X = np.random.default_rng(0).random((32, 8, 8)).astype("float32")
+    >>> y = (X.mean(axis=(1, 2)) > 0.5).astype("int64")
+    >>> adv = PGDAdversary(eps=0.05, steps=1)
+    >>> adv
+    PGDAdversary(eps=0.05, steps=1, alpha=0.125)
+    >>> train(SmallCNN(8, 2), X, y, adversary=adv, epochs=1, show_progress=False).training
+    False
+    """
+
+    eps: float
+    steps: int = 3
+    alpha: float | None = None
+
+    def __post_init__(self) -> None:
+        check_range(self.eps, "eps", low=0, high=1)
+        check_range(self.steps, "steps", low=1, integer=True)
+        alpha = _default_alpha(self.eps, self.steps) if self.alpha is None else self.alpha
+        object.__setattr__(self, "alpha", check_range(alpha, "alpha", low=0))
+
+    def __call__(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                 generator: torch.Generator) -> torch.Tensor:
+        return _pgd_t(model, x, y, self.eps, self.alpha, self.steps, True, generator)
 
 
-def adversarial_train(model: nn.Module, X, y, *, eps: float, steps: int = 3,
-                      alpha: float | None = None, epochs: int = 5, batch_size: int = 64,
-                      lr: float = 1e-3, clean_share: float = 0.0, seed: int = 0,
-                      device: str = "cpu", show_progress: bool = True) -> nn.Module:
-    """PGD adversarial training: fit the model on the worst examples inside the ``eps``-ball.
+def adversarial_train(model: nn.Module, X: ArrayLike, y: ArrayLike, *, eps: float, steps: int = 3,
+                      alpha: float | None = None, clean_share: float = 0.0,
+                      **train_kwargs: Any) -> nn.Module:
+    """PGD adversarial training: ``kit.models.nets.train`` with a ``PGDAdversary`` hook.
 
     Each mini-batch is replaced by its PGD examples (Madry et al., ICLR 2018,
     https://arxiv.org/abs/1706.06083), which solves ``min_theta E[max_{|d|<=eps} loss]``;
-    ``clean_share > 0`` mixes in the clean loss as in Goodfellow et al. (ICLR 2015). The model
-    is re-initialised from ``seed`` like ``kit.models.nets.train``; cost is about ``steps + 1`` clean
-    epochs per epoch. Taught in ``21_security-evasion``.
+    ``clean_share > 0`` mixes in the clean loss as in Goodfellow et al. (ICLR 2015). Cost is
+    about ``steps + 1`` clean epochs per epoch. Taught in ``21_security-evasion``.
 
     Parameters
     ----------
     model : torch.nn.Module
     X : array ``(n, H, W)``, pixels in [0, 1]; y : int array ``(n,)``
-    eps : float
-        Training budget (train at the budget you want to resist).
-    steps : int
-        PGD steps per batch (few steps suffice at small scale; ``alpha = 2.5 eps / steps``).
+    eps, steps, alpha : see ``PGDAdversary``
     clean_share : float in [0, 1]
         Weight of the clean loss: ``(1 - c) * adversarial + c * clean``.
-    seed : int
-        Seeds initialisation, batch order and PGD's random starts.
+    **train_kwargs
+        ``epochs``, ``lr``, ``seed`` (initialisation, batch order and PGD's random starts),
+        ``device``... passed to ``kit.models.nets.train``.
 
     Returns
     -------
@@ -320,35 +370,5 @@ def adversarial_train(model: nn.Module, X, y, *, eps: float, steps: int = 3,
     >>> net.training
     False
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    Xt, yt = as_images(X), as_labels(y)
-    n = same_length(X=Xt, y=yt)
-    check_range(eps, "eps", low=0, high=1)
-    check_range(steps, "steps", low=1, integer=True)
-    check_range(epochs, "epochs", low=1, integer=True)
-    check_range(batch_size, "batch_size", low=1, integer=True)
-    check_range(lr, "lr", low=0)
-    check_range(clean_share, "clean_share", low=0, high=1)
-    check_range(seed, "seed", low=0, integer=True)
-    alpha = 2.5 * eps / steps if alpha is None else check_range(alpha, "alpha", low=0)
-    gen = torch.Generator().manual_seed(seed)
-    reset_parameters(model, torch.Generator().manual_seed(seed + 1))
-    model.to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    for _ in progress(range(epochs), desc="adversarial epochs", disable=not show_progress):
-        order = torch.randperm(n, generator=gen)
-        for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
-            xb, yb = Xt[idx].to(device), yt[idx].to(device)
-            model.eval()
-            xa = _pgd_t(model, xb, yb, eps, alpha, steps, True, gen)
-            model.train()
-            loss = nn.functional.cross_entropy(model(xa), yb)
-            if clean_share > 0:
-                loss = (1 - clean_share) * loss + clean_share * nn.functional.cross_entropy(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    model.eval()
-    return model
+    return nets.train(model, X, y, adversary=PGDAdversary(eps, steps, alpha), clean_share=clean_share,
+                      **train_kwargs)

@@ -10,24 +10,22 @@ returned confidences only). An independent classifier judges whether a reconstru
 recognisable.
 
 Taught in ``notebooks/24_security-model-inversion.ipynb``.
-
->>> rng = np.random.default_rng(0)
->>> prior = PCAPrior.fit(rng.random((50, 4, 4)), n_components=3)
->>> prior
-PCAPrior(shape=(4, 4), n_components=3)
->>> prior.decode(np.zeros((2, 3))).shape
-(2, 4, 4)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from kit._validate import as_array, as_labels, check_range
 from kit.security.monitoring import QueryBlocked
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(repr=False)
@@ -40,6 +38,12 @@ class PCAPrior:
     components : array (k, H*W)
     scale : array (k,)
         Standard deviation of the data along each component.
+
+    Examples
+    --------
+    >>> prior = PCAPrior.fit(np.random.default_rng(0).random((50, 4, 4)), n_components=3)
+    >>> prior, prior.decode(np.zeros((2, 3))).shape
+    (PCAPrior(shape=(4, 4), n_components=3), (2, 4, 4))
     """
 
     mean: np.ndarray
@@ -74,7 +78,15 @@ class PCAPrior:
 
 @dataclass(repr=False)
 class Inversion:
-    """Reconstructions ``images (n, H, W)`` of ``classes (n,)`` and what they cost."""
+    """Reconstructions ``images (n, H, W)`` of ``classes (n,)`` and what they cost.
+
+    ``n_queries``: gradient evaluations (white-box) or API queries answered (black-box);
+    ``recognition_rate(judge)`` scores the images with an independent classifier.
+
+    >>> inv = Inversion(np.zeros((2, 4, 4)), np.array([0, 1]), 10, "demo")
+    >>> inv, inv.recognition_rate(lambda images: np.array([0, 0]))
+    (Inversion(method='demo', n_images=2, n_queries=10), 0.5)
+    """
 
     images: np.ndarray
     classes: np.ndarray
@@ -100,14 +112,16 @@ def _targets(classes, restarts: int) -> np.ndarray:
     return np.repeat(c, restarts)
 
 
-def invert_whitebox(model, classes, prior: PCAPrior, *, restarts: int = 3, steps: int = 200,
-                    lr: float = 0.1, l2: float = 0.05, seed: int = 0) -> Inversion:
+def invert_whitebox(model: torch.nn.Module, classes: ArrayLike, prior: PCAPrior, *,
+                    restarts: int = 3, steps: int = 200, lr: float = 0.1, l2: float = 0.05,
+                    seed: int = 0) -> Inversion:
     """MI-Face with a prior (Fredrikson et al. 2015): gradient ascent on ``log p_c(decode(z)) - l2 ||z||^2``.
 
     Parameters
     ----------
     model : torch.nn.Module
         The target, mapping images ``(n, 1, H, W)`` to logits; the attacker has its weights.
+        It is left as it was: no ``requires_grad`` flag, gradient or train/eval mode changes.
     classes : int array (c,)
     prior : PCAPrior
     restarts : int
@@ -129,6 +143,8 @@ def invert_whitebox(model, classes, prior: PCAPrior, *, restarts: int = 3, steps
     """
     import torch
 
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     target = _targets(classes, restarts)
     check_range(steps, "steps", low=1, integer=True)
     rng = np.random.default_rng(seed)
@@ -137,22 +153,19 @@ def invert_whitebox(model, classes, prior: PCAPrior, *, restarts: int = 3, steps
     basis = torch.as_tensor(prior.components * prior.scale[:, None])
     t = torch.as_tensor(target)
     opt = torch.optim.Adam([z], lr=lr)
+    was_training = model.training
     model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
     for _ in range(steps):
         x = (mean + z @ basis).clamp(0, 1).reshape((len(t), 1) + prior.mean.shape).float()
         logp = torch.log_softmax(model(x), dim=1).gather(1, t[:, None]).squeeze(1)
         loss = -(logp - l2 * (z ** 2).sum(1)).sum()
-        opt.zero_grad()
-        loss.backward()
+        (z.grad,) = torch.autograd.grad(loss, [z])  # the code's gradient only: the model is untouched
         opt.step()
-    for p in model.parameters():
-        p.requires_grad_(True)
+    model.train(was_training)
     return Inversion(prior.decode(z.detach().numpy()), target, steps, "white-box gradient")
 
 
-def invert_blackbox(query: Callable[[np.ndarray], np.ndarray], classes, prior: PCAPrior, *,
+def invert_blackbox(query: Callable[[np.ndarray], np.ndarray], classes: ArrayLike, prior: PCAPrior, *,
                     restarts: int = 3, steps: int = 100, population: int = 20, sigma: float = 0.5,
                     lr: float = 0.2, l2: float = 0.05, floor: float = 1e-3, seed: int = 0) -> Inversion:
     """Black-box inversion: estimate the gradient of ``log p_c`` from returned confidences (NES).

@@ -8,15 +8,22 @@ Stealing Attacks", IEEE EuroS&P). Used by ``kit.security.stealing.PredictionAPI`
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
+from scipy.spatial.distance import cdist
 from scipy.stats import shapiro
 
 from kit._validate import as_array, as_features, check_range
 
 
 class QueryBlocked(RuntimeError):
-    """Raised by an API whose monitor has flagged the client."""
+    """Raised by an API whose monitor has flagged the client (``kit.security.api.PredictionAPI``).
 
+    >>> QueryBlocked("client blocked after 50 queries")
+    QueryBlocked('client blocked after 50 queries')
+    """
 
 
 class QueryMonitor:
@@ -56,9 +63,9 @@ class QueryMonitor:
         check_range(delta, "delta", low=0, high=1)
         check_range(ratio, "ratio", low=0)
         self.min_queries, self.delta, self.ratio = min_queries, delta, ratio
-        d = _sq_dists(self.ref, self.ref)
+        d = cdist(self.ref, self.ref)
         np.fill_diagonal(d, np.inf)
-        self.ref_median = float(np.median(np.sqrt(d.min(axis=1))))
+        self.ref_median = float(np.median(d.min(axis=1)))
         self.seen = np.zeros((0, self.ref.shape[1]))
         self.min_dist: list[float] = []
         self.ref_dist: list[float] = []
@@ -70,13 +77,13 @@ class QueryMonitor:
         X = as_features(X, "X").astype(np.float64)
         if X.shape[1] != self.ref.shape[1]:
             raise ValueError(f"X: expected {self.ref.shape[1]} features per query, got {X.shape[1]}")
-        d_new = _sq_dists(X, X)
-        d_new[np.triu_indices(len(X))] = np.inf
+        d_new = cdist(X, X)
+        d_new[np.triu_indices(len(X))] = np.inf  # each query's distance to the earlier ones only
         if len(self.seen):
-            d_new = np.hstack([_sq_dists(X, self.seen), d_new])
-        mins = np.sqrt(d_new.min(axis=1))
+            d_new = np.hstack([cdist(X, self.seen), d_new])
+        mins = d_new.min(axis=1)
         self.min_dist += [float(v) for v in (mins if len(self.seen) else mins[1:])]
-        self.ref_dist += np.sqrt(_sq_dists(X, self.ref).min(axis=1)).tolist()
+        self.ref_dist += cdist(X, self.ref).min(axis=1).tolist()
         self.seen = np.vstack([self.seen, X])
         n = len(self.seen)
         if not self.flagged and n >= self.min_queries:
@@ -94,13 +101,26 @@ class QueryMonitor:
         return f"QueryMonitor(queries={len(self.seen)}, {state})"
 
 
-def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    d = (A ** 2).sum(1)[:, None] + (B ** 2).sum(1)[None, :] - 2 * A @ B.T
-    return np.maximum(d, 0)
+def query_until_blocked(api: Any, X: ArrayLike, *,
+                        batch_size: int = 50) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Send ``X`` in batches until the API blocks; return ``(X_answered, answers, blocked)``.
 
+    Parameters
+    ----------
+    api : object with ``query(X)``, raising ``QueryBlocked`` once it stops answering
+    X : array ``(n, d)`` or images ``(n, H, W)``
+    batch_size : int
 
-def query_until_blocked(api, X, *, batch_size: int = 50) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Send ``X`` in batches until the API blocks; return ``(X_answered, answers, blocked)``."""
+    Examples
+    --------
+    >>> from kit.security.api import PredictionAPI
+    >>> rng = np.random.default_rng(0)
+    >>> api = PredictionAPI(lambda X: np.full((len(X), 2), 0.5),
+    ...                     monitor=QueryMonitor(rng.normal(size=(300, 5)), min_queries=50))
+    >>> answered, answers, blocked = query_until_blocked(api, rng.normal(size=(200, 5)) + 10)
+    >>> len(answered), blocked
+    (0, True)
+    """
     X = as_array(X, "X", ndim=(2, 3, 4))
     check_range(batch_size, "batch_size", low=1, integer=True)
     done, outs = 0, []

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from kit._validate import as_array, as_labels, check_range, same_length
 
@@ -32,7 +33,7 @@ def _count(share: float, n: int) -> int:
     return int(round(share * n))
 
 
-def random_flips(y, share: float, *, n_classes: int | None = None,
+def random_flips(y: ArrayLike, share: float, *, n_classes: int | None = None,
                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Give ``share`` of the rows a uniformly random *wrong* label (noise-like poisoning).
 
@@ -67,7 +68,7 @@ def random_flips(y, share: float, *, n_classes: int | None = None,
     return y_new, idx
 
 
-def targeted_flips(y, share: float, *, source: int, target: int,
+def targeted_flips(y: ArrayLike, share: float, *, source: int, target: int,
                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Relabel ``share`` of the *training set* from class ``source`` to class ``target``.
 
@@ -109,7 +110,7 @@ def targeted_flips(y, share: float, *, source: int, target: int,
     return y_new, idx
 
 
-def add_trigger(X, *, size: int = 2, value: float = 1.0) -> np.ndarray:
+def add_trigger(X: ArrayLike, *, size: int = 2, value: float = 1.0) -> np.ndarray:
     """Stamp a ``size`` x ``size`` square of brightness ``value`` in the bottom-right corner.
 
     The BadNets trigger (Gu et al. 2017, https://arxiv.org/abs/1708.06733): a small pattern
@@ -142,7 +143,13 @@ def add_trigger(X, *, size: int = 2, value: float = 1.0) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Backdoor:
-    """A poisoned training set: ``X``, ``y`` with triggered rows ``poisoned`` labelled ``target``."""
+    """A poisoned training set: ``X``, ``y`` with triggered rows ``poisoned`` labelled ``target``.
+
+    Made by ``backdoor``; ``share`` is the poisoned share of all rows, ``size`` the trigger side.
+
+    >>> Backdoor(np.zeros((4, 8, 8)), np.zeros(4, "int64"), np.array([1]), target=0, size=2).share
+    0.25
+    """
 
     X: np.ndarray
     y: np.ndarray
@@ -152,6 +159,7 @@ class Backdoor:
 
     @property
     def share(self) -> float:
+        """Poisoned rows as a share of all rows."""
         return len(self.poisoned) / len(self.y)
 
     def __repr__(self) -> str:
@@ -159,7 +167,7 @@ class Backdoor:
                 f"target={self.target}, trigger={self.size}x{self.size})")
 
 
-def backdoor(X, y, share: float, *, target: int = 0, size: int = 2, value: float = 1.0,
+def backdoor(X: ArrayLike, y: ArrayLike, share: float, *, target: int = 0, size: int = 2, value: float = 1.0,
              seed: int = 0) -> Backdoor:
     """Poison ``share`` of the training rows: stamp the trigger and relabel them ``target``.
 
@@ -204,7 +212,7 @@ def backdoor(X, y, share: float, *, target: int = 0, size: int = 2, value: float
     return Backdoor(Xp, yp, idx, int(target), int(size))
 
 
-def attack_success_rate(y_pred_triggered, y_true, *, target: int) -> float:
+def attack_success_rate(y_pred_triggered: ArrayLike, y_true: ArrayLike, *, target: int) -> float:
     """Share of triggered test inputs, whose true class is not ``target``, predicted ``target``.
 
     Examples

@@ -19,11 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from kit._validate import as_array, as_labels, check_range, same_length
 
 
-def knn_label_consistency(features, y, *, k: int = 10, agree: float = 0.5) -> np.ndarray:
+def knn_label_consistency(features: ArrayLike, y: ArrayLike, *, k: int = 10,
+                          agree: float = 0.5) -> np.ndarray:
     """Keep a row only if its label agrees with its ``k`` nearest neighbours' labels.
 
     A row is dropped when fewer than ``agree`` of its neighbours (itself excluded) share its
@@ -60,7 +62,7 @@ def knn_label_consistency(features, y, *, k: int = 10, agree: float = 0.5) -> np
     return votes >= agree
 
 
-def spectral_scores(features, y) -> np.ndarray:
+def spectral_scores(features: ArrayLike, y: ArrayLike) -> np.ndarray:
     """Outlier score of each row: squared projection on its class's top singular vector.
 
     Within one label, centre the representations and take the top right singular vector
@@ -96,7 +98,8 @@ def spectral_scores(features, y) -> np.ndarray:
     return scores
 
 
-def spectral_filter(features, y, *, expected_share: float, factor: float = 1.5) -> np.ndarray:
+def spectral_filter(features: ArrayLike, y: ArrayLike, *, expected_share: float,
+                    factor: float = 1.5) -> np.ndarray:
     """Drop, in every class, the ``factor * expected_share`` rows with the top spectral scores.
 
     ``expected_share`` is the defender's guess of the poisoned share of a class (Tran et al.
@@ -124,7 +127,12 @@ def spectral_filter(features, y, *, expected_share: float, factor: float = 1.5) 
 
 @dataclass(frozen=True)
 class FilterReport:
-    """How well a sanitiser separated the poisoned rows from the clean ones."""
+    """How well a sanitiser separated the poisoned rows from the clean ones (``filter_report``).
+
+    >>> rep = FilterReport(removed=5, poisoned_removed=4, poisoned_total=5)
+    >>> rep.recall, rep.clean_removed
+    (0.8, 1)
+    """
 
     removed: int
     poisoned_removed: int
@@ -137,6 +145,7 @@ class FilterReport:
 
     @property
     def clean_removed(self) -> int:
+        """Clean rows removed along with the poison (the defence's cost)."""
         return self.removed - self.poisoned_removed
 
     def __repr__(self) -> str:
@@ -144,7 +153,7 @@ class FilterReport:
                 f"/{self.poisoned_total} (recall {self.recall:.2f}), clean removed={self.clean_removed})")
 
 
-def filter_report(keep, poisoned) -> FilterReport:
+def filter_report(keep: ArrayLike, poisoned: ArrayLike) -> FilterReport:
     """Compare a ``keep`` mask ``(n,)`` with the indices of the truly ``poisoned`` rows.
 
     >>> filter_report(np.array([True, False, False, True]), np.array([1, 3]))
@@ -159,7 +168,11 @@ def filter_report(keep, poisoned) -> FilterReport:
 
 @dataclass(frozen=True)
 class Clustering:
-    """Result of ``activation_clustering``: rows kept, each class's silhouette, classes flagged."""
+    """Result of ``activation_clustering``: rows kept, each class's silhouette, classes flagged.
+
+    >>> Clustering(np.array([True, False]), {0: 0.52, 1: 0.12}, (0,))
+    Clustering(flagged classes=[0], removed=1, silhouette={0: 0.52, 1: 0.12})
+    """
 
     keep: np.ndarray
     silhouette: dict[int, float]
@@ -171,8 +184,8 @@ class Clustering:
                 f"silhouette={{{sil}}})")
 
 
-def activation_clustering(features, y, *, n_components: int = 10, min_silhouette: float = 0.38,
-                          seed: int = 0) -> Clustering:
+def activation_clustering(features: ArrayLike, y: ArrayLike, *, n_components: int = 10,
+                          min_silhouette: float = 0.38, seed: int = 0) -> Clustering:
     """Split each class's activations in two; where the split is clean, drop the smaller part.
 
     Chen et al., "Detecting Backdoor Attacks on Deep Neural Networks by Activation

@@ -1,4 +1,4 @@
-"""Model stealing: a prediction API, equation-solving and learning-based extraction, defences.
+"""Model stealing through a prediction API (``kit.security.api``): equation solving, learning.
 
 Tramer, Zhang, Juels, Reiter & Ristenpart (2016), "Stealing Machine Learning Models via
 Prediction APIs", USENIX Security: an API that returns confidences of a logistic regression
@@ -21,17 +21,19 @@ Taught in ``notebooks/23_security-model-stealing.ipynb``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from scipy.special import log_softmax, softmax
+import torch
+from numpy.typing import ArrayLike
+from scipy.special import log_softmax
 
 from kit._validate import as_array, as_features, check_choice, check_range
+from kit.models import nets
 from kit.models.softmax import SoftmaxRegression, fit_softmax_regression
 
-# --- the prediction API ------------------------------------------------------------------------
 
-# --- attacks -----------------------------------------------------------------------------------
-
-def extract_softmax_regression(api, n_features: int, *, n_queries: int | None = None,
+def extract_softmax_regression(api: Any, n_features: int, *, n_queries: int | None = None,
                                floor: float = 1e-300, seed: int = 0) -> SoftmaxRegression:
     """Equation-solving extraction (Tramer et al. 2016, Sec. 4.1) of a multinomial logistic regression.
 
@@ -54,6 +56,14 @@ def extract_softmax_regression(api, n_features: int, *, n_queries: int | None = 
     Returns
     -------
     SoftmaxRegression
+
+    Examples
+    --------
+    >>> from kit.security.api import PredictionAPI
+    >>> secret = SoftmaxRegression(np.array([[2.0, -1.0], [0.5, 1.0]]), np.array([0.1, -0.1]))
+    >>> copy = extract_softmax_regression(PredictionAPI(secret.predict_proba), n_features=2)
+    >>> bool(np.allclose(copy.predict_proba(np.eye(2)), secret.predict_proba(np.eye(2))))
+    True
     """
     check_range(n_features, "n_features", low=1, integer=True)
     n = n_features + 1 if n_queries is None else n_queries
@@ -71,34 +81,45 @@ def extract_softmax_regression(api, n_features: int, *, n_queries: int | None = 
 
 
 class Surrogate:
-    """A stolen copy trained on an API's answers: a small MLP, or a softmax regression."""
+    """A stolen copy trained on an API's answers: a small MLP (``torch``) or a softmax regression.
+
+    Parameters
+    ----------
+    net : torch.nn.Module mapping feature rows to logits, or a ``SoftmaxRegression``
+    kind : {"mlp", "linear"}
+
+    Examples
+    --------
+    >>> copy = Surrogate(SoftmaxRegression(np.eye(2), np.zeros(2)), "linear")
+    >>> copy, copy.predict(np.array([[1.0, 0.0], [0.0, 1.0]])).tolist()
+    (Surrogate(kind='linear'), [0, 1])
+    """
 
     def __init__(self, net, kind: str) -> None:
-        self.net, self.kind = net, kind
+        self.net, self.kind = net, check_choice(kind, "kind", ("mlp", "linear"))
 
     def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities ``(n, K)``; images are flattened."""
         if self.kind == "linear":
             return self.net.predict_proba(X)
-        import torch
-
-        X = as_features(X, "X")
-        with torch.no_grad():
-            z = self.net(torch.as_tensor(X, dtype=torch.float32))
-        return softmax(z.numpy().astype(np.float64), axis=1)
+        return nets.predict_proba(self.net, as_features(X, "X"))
 
     def predict(self, X) -> np.ndarray:
+        """Predicted labels ``(n,)``."""
         return self.predict_proba(X).argmax(axis=1)
 
     def __repr__(self) -> str:
         return f"Surrogate(kind={self.kind!r})"
 
 
-def extract_by_learning(api, X_query, *, model: str = "mlp", n_classes: int = 10, hidden: int = 128,
-                        epochs: int = 30, seed: int = 0) -> Surrogate:
+def extract_by_learning(api: Any, X_query: ArrayLike, *, model: str = "mlp", n_classes: int = 10,
+                        hidden: int = 128, epochs: int = 30, seed: int = 0) -> Surrogate:
     """Learning-based extraction: query the API on ``X_query`` and train a surrogate on the answers.
 
-    Confidences are used as soft targets (cross-entropy with probabilities); a labels-only API
-    gives hard targets. Papernot et al. (2017, AsiaCCS) and Tramer et al. (2016, Sec. 5).
+    Confidences are soft targets (cross-entropy against the API's probabilities, renormalised
+    when rounded); a labels-only API gives hard targets. The MLP is trained by the kit's one
+    loop, ``kit.models.nets.train``. Papernot et al. (2017, AsiaCCS) and Tramer et al. (2016,
+    Sec. 5).
 
     Parameters
     ----------
@@ -107,7 +128,7 @@ def extract_by_learning(api, X_query, *, model: str = "mlp", n_classes: int = 10
     model : {"mlp", "linear"}
     n_classes, hidden, epochs : int
     seed : int
-        Initialisation and batch order (a local generator).
+        Initialisation and batch order (local generators).
 
     Returns
     -------
@@ -123,51 +144,45 @@ def extract_by_learning(api, X_query, *, model: str = "mlp", n_classes: int = 10
     >>> agreement(copy, secret, X) > 0.9
     True
     """
-    import torch
-
     check_choice(model, "model", ("mlp", "linear"))
     check_range(epochs, "epochs", low=1, integer=True)
+    check_range(hidden, "hidden", low=1, integer=True)
     X = as_features(X_query, "X_query")
     answers = np.asarray(api.query(X))
     if model == "linear":
         return Surrogate(fit_softmax_regression(X, answers, n_classes=n_classes), "linear")
-    gen = torch.Generator().manual_seed(seed)
-    net = torch.nn.Sequential(torch.nn.Linear(X.shape[1], hidden), torch.nn.ReLU(),
-                              torch.nn.Linear(hidden, n_classes))
-    with torch.no_grad():
-        for layer in (net[0], net[2]):
-            bound = 1.0 / np.sqrt(layer.in_features)
-            layer.weight.uniform_(-bound, bound, generator=gen)
-            layer.bias.uniform_(-bound, bound, generator=gen)
-    Xt = torch.as_tensor(X, dtype=torch.float32)
-    if answers.ndim == 1:
-        target = torch.as_tensor(answers, dtype=torch.long)
-    else:  # renormalise rounded confidences so they are a distribution
-        A = np.maximum(answers, 0) + 1e-12
-        target = torch.as_tensor(A / A.sum(axis=1, keepdims=True), dtype=torch.float32)
-    opt = torch.optim.Adam(net.parameters(), lr=2e-3)
-    for _ in range(epochs):
-        order = torch.randperm(len(Xt), generator=gen)
-        for start in range(0, len(Xt), 64):
-            idx = order[start:start + 64]
-            loss = torch.nn.functional.cross_entropy(net(Xt[idx]), target[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    return Surrogate(net.eval(), "mlp")
+    if answers.ndim == 2:  # renormalise rounded confidences so they are a distribution
+        answers = np.maximum(answers, 0) + 1e-12
+        answers = answers / answers.sum(axis=1, keepdims=True)
+    with torch.random.fork_rng(devices=[]):  # layer constructors draw from the global RNG
+        net = torch.nn.Sequential(torch.nn.Linear(X.shape[1], hidden), torch.nn.ReLU(),
+                                  torch.nn.Linear(hidden, n_classes))
+    nets.train(net, X, answers, epochs=epochs, batch_size=64, lr=2e-3, seed=seed, show_progress=False)
+    return Surrogate(net, "mlp")
 
 
-def agreement(copy, target, X) -> float:
+def agreement(copy: Any, target: Any, X: ArrayLike) -> float:
     """Fidelity: the share of ``X`` on which ``copy`` and ``target`` predict the same class.
 
     Both need ``predict_proba``; ``X`` is ``(n, d)`` or images (flattened for models that need it).
+
+    >>> a = SoftmaxRegression(np.eye(2), np.zeros(2))
+    >>> agreement(a, SoftmaxRegression(-np.eye(2), np.zeros(2)), np.array([[1.0, 0.0], [0.0, 1.0]]))
+    0.0
     """
     X = as_array(X, "X", ndim=(2, 3, 4))
     return float((copy.predict_proba(X).argmax(1) == target.predict_proba(X).argmax(1)).mean())
 
 
-def log_prob_error(copy, target, X) -> float:
-    """Largest absolute difference between the two models' log-probabilities on ``X``."""
+def log_prob_error(copy: Any, target: Any, X: ArrayLike) -> float:
+    """Largest absolute difference between the two models' log-probabilities on ``X``.
+
+    Zero (up to rounding) for an exact functional copy; both need ``predict_proba``.
+
+    >>> a = SoftmaxRegression(np.eye(2), np.zeros(2))
+    >>> log_prob_error(a, SoftmaxRegression(np.eye(2), np.ones(2)), np.eye(2))
+    0.0
+    """
     X = as_array(X, "X", ndim=(2, 3, 4))
     a = log_softmax(np.log(np.maximum(copy.predict_proba(X), 1e-300)), axis=1)
     b = log_softmax(np.log(np.maximum(target.predict_proba(X), 1e-300)), axis=1)

@@ -19,21 +19,57 @@ if TYPE_CHECKING:
 
 
 def plot_allocation(results: list[PolicingResult], *, names: list[str] | None = None,
-                    title: str = "", axes: object = None) -> object:
+                    title: str = "", final: bool = False, axes: Any = None) -> Any:
     """One panel per region: every run's share of patrols over time, the truth dashed.
+
+    Taught in ``14_monitoring-feedback-loops`` (``kit.sim.policing.policing_loop``).
 
     Parameters
     ----------
     results : list of PolicingResult (runs that differ in their seed)
-    names : region names for the panel titles
+    names : list of k str, optional
+        Region names for the panel titles.
+    title : str
+    final : bool
+        Only the last day, on one panel: a dot per run and region, the truth a black bar
+        (a tenth of the drawing time: what a precomputed widget needs).
+    axes : k matplotlib Axes (one when ``final``), optional
 
-    Returns the matplotlib axes (array of k).
+    Returns
+    -------
+    ndarray of k matplotlib Axes (of one when ``final``).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from kit.sim.policing import policing_loop
+    >>> runs = [policing_loop([2.0, 1.0], days=50, seed=s) for s in range(3)]
+    >>> axes = plot_allocation(runs)
+    >>> len(axes), len(axes[0].lines)         # 3 runs and the dashed truth
+    (2, 4)
+    >>> plot_allocation(runs, final=True)[0].get_xlabel()
+    'final share of patrols: a dot per run, the truth a bar'
     """
     import matplotlib.pyplot as plt
 
     if not results:
         raise ValueError("results: expected at least one PolicingResult")
     k = len(results[0].truth)
+    if names is not None and len(names) != k:
+        raise ValueError(f"names: expected {k} region names, got {len(names)}")
+    labels = names or [f"region {j}" for j in range(k)]
+    if final:
+        ax = plt.subplots(figsize=(6, 0.4 * k + 0.9))[1] if axes is None else np.atleast_1d(axes)[0]
+        finals = np.array([r.final for r in results])
+        rows = np.repeat(np.arange(k)[None], len(results), axis=0)
+        ax.plot(finals.ravel(), rows.ravel(), "o", color="C0", alpha=0.5, ms=5)
+        ax.plot(results[0].truth, np.arange(k), "|", color="k", ms=16, mew=2)
+        ax.set_yticks(np.arange(k), labels)
+        ax.set_xlim(0, 1)
+        ax.invert_yaxis()
+        ax.set_xlabel("final share of patrols: a dot per run, the truth a bar")
+        ax.set_title(title, fontsize=10)
+        return np.array([ax])
     if axes is None:
         _, axes = plt.subplots(1, k, figsize=(2.6 * k, 2.4), sharey=True)
     axes = np.atleast_1d(axes)
@@ -41,7 +77,7 @@ def plot_allocation(results: list[PolicingResult], *, names: list[str] | None = 
         for r in results:
             ax.plot(r.allocation[:, j], color="C0", alpha=0.35, lw=0.8)
         ax.axhline(results[0].truth[j], color="k", ls="--", lw=1)
-        ax.set_title(names[j] if names else f"region {j}", fontsize=9)
+        ax.set_title(labels[j], fontsize=9)
         ax.set_xlabel("day")
         ax.set_ylim(0, 1)
     axes[0].set_ylabel("share of patrols")
@@ -51,10 +87,39 @@ def plot_allocation(results: list[PolicingResult], *, names: list[str] | None = 
     return axes
 
 
-def plot_rounds(frames: dict[str, pd.DataFrame], columns: list[str], *, axes: object = None) -> object:
-    """Mean trajectory over rounds of each arm (``frames``: name -> concatenated ``frame`` rows)."""
+def plot_rounds(frames: dict[str, pd.DataFrame], columns: list[str], *, axes: Any = None) -> Any:
+    """One panel per column: each arm's mean over runs, round by round.
+
+    Taught in ``14_monitoring-feedback-loops`` (``kit.sim.lending.lending_loop``).
+
+    Parameters
+    ----------
+    frames : dict arm name -> DataFrame
+        The ``frame`` rows of an arm's runs, concatenated (a ``round`` column and ``columns``).
+    columns : list of str
+        The columns to plot.
+    axes : matplotlib Axes, one per column, optional
+
+    Returns
+    -------
+    ndarray of matplotlib Axes.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> f = pd.DataFrame({"round": [1, 2, 1, 2], "gap": [0.2, 0.1, 0.4, 0.1]})
+    >>> axes = plot_rounds({"two runs": f}, ["gap"])
+    >>> axes[0].lines[0].get_ydata().round(2).tolist()      # the mean of the runs per round
+    [0.3, 0.1]
+    """
     import matplotlib.pyplot as plt
 
+    if not isinstance(frames, dict) or not frames:
+        raise ValueError("frames: expected a non-empty dict arm name -> DataFrame")
+    for name, f in frames.items():
+        missing = [c for c in ["round", *columns] if c not in f]
+        if missing:
+            raise ValueError(f"columns: {missing} not in the frame of {name!r}")
     if axes is None:
         _, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns), 3))
     axes = np.atleast_1d(axes)
@@ -116,12 +181,41 @@ def plot_timeline(results: dict[str, ReplayResult], *, column: str = "error", sm
 
 
 def plot_outcome_curves(groups: list[ScoreGroup], table: pd.DataFrame, *, repaid: float = 75.0,
-                        default: float = -150.0, axes: object = None) -> object:
-    """One panel per group: the outcome curve, with each policy's selection rate marked."""
+                        default: float = -150.0, axes: Any = None) -> Any:
+    """One panel per group: the outcome curve, with each policy's selection rate marked.
+
+    Taught in ``14_monitoring-feedback-loops`` (``kit.sim.impact``; Liu et al. 2018).
+
+    Parameters
+    ----------
+    groups : list of ScoreGroup
+    table : DataFrame
+        ``kit.sim.impact.impact_table(groups, ...)``: the points to mark.
+    repaid, default : float
+        Score changes of a repaid loan and of a default (as in the table).
+    axes : matplotlib Axes, one per group, optional
+
+    Returns
+    -------
+    ndarray of matplotlib Axes.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from kit.fairness.thresholds import ScoreGroup
+    >>> from kit.sim.impact import impact_table
+    >>> g = ScoreGroup("toy", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9])
+    >>> axes = plot_outcome_curves([g], impact_table([g]))
+    >>> len(axes[0].lines)                          # curve, zero line, three policies
+    5
+    """
     import matplotlib.pyplot as plt
 
     from kit.sim import impact
 
+    missing = {"group", "policy", "selection_rate", "delta_mu"} - set(getattr(table, "columns", []))
+    if missing:
+        raise ValueError(f"table: expected impact_table's columns, missing {sorted(missing)}")
     if axes is None:
         _, axes = plt.subplots(1, len(groups), figsize=(4.6 * len(groups), 3.2), sharey=True)
     axes = np.atleast_1d(axes)
@@ -139,15 +233,36 @@ def plot_outcome_curves(groups: list[ScoreGroup], table: pd.DataFrame, *, repaid
     return axes
 
 
-def plot_fidelity(curves: dict[str, tuple[list[int], list[float]]], *, ax=None, title: str = ""):
+def plot_fidelity(curves: dict[str, tuple[list[int], list[float]]], *, ax: Any = None,
+                  title: str = "") -> Any:
     """Fidelity (agreement) versus number of queries, one line per attack/defence.
 
-    ``curves`` maps a label to ``(n_queries, agreement)``; returns the matplotlib axes.
+    Taught in ``23_security-model-stealing`` (``kit.security.stealing.agreement``).
+
+    Parameters
+    ----------
+    curves : dict label -> (n_queries, agreement)
+        Two sequences of the same length: query budgets and the copy's agreement at each.
+    ax : matplotlib Axes, optional
+    title : str
+
+    Returns
+    -------
+    The matplotlib axes (log-scaled query axis).
+
+    Examples
+    --------
+    >>> ax = plot_fidelity({"confidences": ([65, 130], [0.9, 1.0]), "labels": ([65, 130], [0.8, 0.9])})
+    >>> len(ax.lines), ax.get_xscale()
+    (2, 'log')
     """
     import matplotlib.pyplot as plt
 
     if not isinstance(curves, dict) or not curves:
         raise ValueError("curves: expected a non-empty dict label -> (n_queries, agreement)")
+    for label, (n, agree) in curves.items():
+        if len(n) != len(agree):
+            raise ValueError(f"curves: {label!r} has {len(n)} budgets but {len(agree)} agreements")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.6))
     for label, (n, agree) in curves.items():
