@@ -124,9 +124,9 @@ def test_bad_input_names_the_argument():
         RandomAffine(degrees=200)
     with pytest.raises(ValueError, match="axis"):
         Flip(axis="diagonal")
-    with pytest.raises(ValueError, match="p"):
+    with pytest.raises(ValueError, match="p: expected a value <= 1"):
         Rot180(p=1.5)
-    with pytest.raises(ValueError, match="X"):
+    with pytest.raises(ValueError, match="X: expected a 3-D array"):
         augment.augment(np.zeros((4, 16)), Flip())
     with pytest.raises(TypeError, match="transform"):
         augment.augment(np.zeros((4, 4, 4)), "flip")

@@ -17,5 +17,5 @@ def test_credit_features_on_real_data():
 
 
 def test_credit_features_needs_the_status_column():
-    with pytest.raises(ValueError, match="df"):
+    with pytest.raises(ValueError, match="df: expected the credit_data table"):
         credit_features(pd.DataFrame({"Income": [1.0]}))

@@ -40,7 +40,7 @@ def test_the_threshold_decides():
 def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="threshold"):
         drift_gate(Flip(), np.zeros((20, 4, 4)), np.repeat([0, 1], 10), threshold=0.2)
-    with pytest.raises(ValueError, match="y"):
+    with pytest.raises(ValueError, match="X has 20, y has 10"):
         drift_gate(Flip(), np.zeros((20, 4, 4)), np.repeat([0, 1], 5))
     with pytest.raises(ValueError, match="class"):
         drift_gate(Flip(), np.zeros((20, 4, 4)), np.r_[np.zeros(16), np.ones(4)].astype(int))

@@ -60,5 +60,5 @@ def test_precinct_rates_drops_unknown_precinct():
     r = policing.precinct_rates(df)
     assert r.index.tolist() == [1, 2]
     np.testing.assert_allclose(r.values, [0.25, 0.5])
-    with pytest.raises(ValueError, match="df"):
+    with pytest.raises(ValueError, match="df: expected a column 'precinct'"):
         policing.precinct_rates(df.drop(columns="precinct"))

@@ -228,5 +228,5 @@ def test_bad_reveal_seed_holdout_name_the_argument(kw, match):
 
 
 def test_oracle_bad_input_names_the_argument():
-    with pytest.raises(TypeError, match="at"):
+    with pytest.raises(TypeError, match="at: expected a sequence of batch labels"):
         Oracle(2008)

@@ -25,7 +25,7 @@ def test_gss_labour_force():
     assert rate.idxmax() == 2010 and 0.10 < rate.max() < 0.12   # the 2008 recession's peak survey
     assert s.features[:6] == ("age", "age2", "childs", "male", "prestige", "no_occupation")
     assert set(np.unique(s.X[:, 6:])) <= {0.0, 1.0}
-    with pytest.raises(ValueError, match="df"):
+    with pytest.raises(ValueError, match="df: expected the gss_wages columns, missing"):
         gss_unemployment(raw.drop(columns="wrkstat"))
 
 

@@ -76,7 +76,7 @@ def test_bad_input_names_the_argument():
         synth.render_digits(5, jitter={"shift": 1})
     with pytest.raises(FileNotFoundError, match="fonts"):
         synth.render_digits(5, fonts=["no-such-font.ttf"])
-    with pytest.raises(ValueError, match="n"):
+    with pytest.raises(ValueError, match="n: expected a value >= 1"):
         synth.render_digits(0)
     with pytest.raises(ValueError, match="X_real"):
         synth.mix_real(np.zeros((5, 4, 4)), np.zeros(5, int), np.zeros((5, 3, 3)), np.zeros(5, int))
