@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from kit.tooling.sweep import ClaimStats, claim_stats
+from kit.tooling.sweep import ClaimStats, claim_stats, is_crash
 
 HEADER = ["claim", "held", "value min / median / max", "smallest margin"]
 _SECTION = re.compile(r"^## (\S+)", re.M)
@@ -39,7 +39,7 @@ def _table(rows: list[list[str]]) -> str:
 
 
 def _errors(records: list[dict]) -> list[dict]:
-    return [r for r in records if r.get("error")]
+    return [r for r in records if is_crash(r)]
 
 
 def sections(records: list[dict]) -> dict[str, str]:
@@ -114,7 +114,9 @@ Every Check claim of every notebook, run at the quick scale on many seeds with
 `python -m kit sweep --seeds 0-29 --write-claims` (which rewrites a notebook's section each time
 that notebook is swept). **held** counts the seeds on which the claim held; the value is the
 figure that decides it; the margin is its smallest distance to the claim's threshold over the
-seeds (negative: it failed there). *Generated; do not edit by hand.*
+seeds (negative: it failed there). The wall time is measured inside the sweep, with one
+notebook per worker and core at once, so it is slower than the single-core runtime in each
+notebook's header. *Generated; do not edit by hand.*
 """
 
 

@@ -50,7 +50,7 @@ def _sweep(args) -> int:
     if args.write_claims:
         print(f"Updated {claims.write_claims_table(records, repo_root() / 'notebooks' / 'CLAIMS.md')}")
     failed = [s for s in sweep.claim_stats(records) if not all(s.holds)]
-    crashed = [r for r in records if r.get("error")]
+    crashed = [r for r in records if sweep.is_crash(r)]
     if failed or crashed:
         print(f"FAILED: {len(failed)} claims failed on some seed; {len(crashed)} runs crashed", file=sys.stderr)
         return 1

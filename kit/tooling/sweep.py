@@ -72,6 +72,18 @@ def run_task(stem: str, source: str, seed: int, scale: str | None, device: str |
             "figures": res.record.get("figures", {})}
 
 
+def is_crash(record: dict) -> bool:
+    """True when a run broke before its Check cell judged the claims (a failed claim is no crash).
+
+    >>> is_crash({"error": "cell 24: AssertionError: 1 claim(s) failed: x", "claims": [{"holds": False}]})
+    False
+    >>> is_crash({"error": "cell 3: MemoryError", "claims": []})
+    True
+    """
+    error = record.get("error") or ""
+    return bool(error) and not (record.get("claims") and "claim(s) failed" in error)
+
+
 def _key(stem: str, seed: int, scale: str | None) -> tuple[str, int, str]:
     return stem, int(seed), scale or "as stored"
 
@@ -120,7 +132,7 @@ def sweep(names: Iterable[str] | None, seeds: list[int], *, scale: str | None = 
     old = load_records(records_path) if resume else []
     if not resume:
         records_path.write_text("")
-    done = {_key(r["notebook"], r["seed"], r["scale"]) for r in old if not r.get("error")}
+    done = {_key(r["notebook"], r["seed"], r["scale"]) for r in old if not is_crash(r)}
     old = [r for r in old if _key(r["notebook"], r["seed"], r["scale"]) in done]
     if resume:  # rewrite without the crashed records: they run again
         records_path.write_text("".join(json.dumps(r) + "\n" for r in old))
