@@ -25,6 +25,10 @@ def as_array(
     Traceback (most recent call last):
     ...
     ValueError: y_score: expected no NaN values, found 1 NaN
+    >>> as_array([1.0, float("inf")], "X")
+    Traceback (most recent call last):
+    ...
+    ValueError: X: expected finite values, found 1 infinite
     """
     try:
         arr = np.asarray(value, dtype=dtype) if dtype is not None else np.asarray(value)
@@ -41,6 +45,9 @@ def as_array(
         n_nan = int(np.isnan(arr).sum())
         if n_nan:
             raise ValueError(f"{name}: expected no NaN values, found {n_nan} NaN")
+        n_inf = int(np.isinf(arr).sum())
+        if n_inf:
+            raise ValueError(f"{name}: expected finite values, found {n_inf} infinite")
     return arr
 
 
@@ -103,13 +110,17 @@ def check_range(value: Any, name: str, *, low: float | None = None, high: float 
 
     >>> check_range(0.3, "eps", low=0, high=1)
     0.3
+    >>> check_range(float("inf"), "lr", low=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: lr: expected a finite number, got inf
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name}: expected a number, got {type(value).__name__}")
     if integer and not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name}: expected an integer, got {value!r}")
-    if np.isnan(value):
-        raise ValueError(f"{name}: expected a number, got NaN")
+    if not isinstance(value, (int, np.integer)) and not np.isfinite(value):  # Python ints are finite
+        raise ValueError(f"{name}: expected a finite number, got {value}")
     if low is not None and value < low:
         raise ValueError(f"{name}: expected a value >= {low}, got {value}")
     if high is not None and value > high:

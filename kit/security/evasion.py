@@ -286,7 +286,8 @@ def accuracy_vs_eps(model: nn.Module, X: ArrayLike, y: ArrayLike, eps_grid: Sequ
     acc: dict[str, list[float]] = {m: [] for m in methods}
     for e in progress(grid, desc="eps", disable=not show_progress):
         for m in methods:
-            adv = attack(model, X, y, method=m, eps=e, steps=steps, seed=seed, device=device)
+            # a zero budget leaves every input as it is: skip the forward/backward passes
+            adv = X if e == 0 else attack(model, X, y, method=m, eps=e, steps=steps, seed=seed, device=device)
             acc[m].append(float((nets.predict(model, adv, device=device) == yt).mean()))
     return EpsCurve(grid, {m: tuple(v) for m, v in acc.items()})
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+import keyword
 import os
 import re
 import tempfile
@@ -61,7 +62,16 @@ def inject_parameters(nb: nbformat.NotebookNode, params: dict) -> nbformat.Noteb
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("seed = 0", metadata={"tags": ["parameters"]})])
     >>> inject_parameters(nb, {"seed": 4}).cells[1].source.splitlines()[-1]
     'seed = 4'
+    >>> inject_parameters(nb, {"seed = 0; import os; x": 1})
+    Traceback (most recent call last):
+    ...
+    ValueError: params: expected variable names as keys, got 'seed = 0; import os; x'
     """
+    for key, value in params.items():
+        if not isinstance(key, str) or not key.isidentifier() or keyword.iskeyword(key):
+            raise ValueError(f"params: expected variable names as keys, got {key!r}")
+        if not isinstance(value, (str, int, float, bool, type(None))):
+            raise TypeError(f"params: {key} must be a str, int, float, bool or None, got {type(value).__name__}")
     nb = copy.deepcopy(nb)
     if not params:
         return nb

@@ -13,7 +13,9 @@ the project installed (``pip install -e .`` in a copy of the repository), not th
 Dask does the scheduling and the retries: a task whose worker dies is re-run elsewhere, and is
 reported as an error when a second worker dies on it (``distributed.scheduler.allowed-failures``).
 Each record is appended to ``records.jsonl`` as it arrives, so an interrupted sweep keeps what
-finished and ``--resume`` skips it.
+finished and ``--resume`` skips it. Each record carries a digest of the notebook's code cells;
+``--resume`` re-runs a seed whose record came from different code (an edited notebook), so a
+table never mixes two versions of a claim. A change to ``kit/`` itself needs a fresh sweep.
 """
 
 from __future__ import annotations
@@ -49,6 +51,25 @@ def parse_seeds(spec: str) -> list[int]:
     return sorted(seeds)
 
 
+def code_digest(source: str) -> str:
+    """The first 12 hex digits of the SHA-256 of a notebook's code cells (outputs do not count).
+
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    >>> a = code_digest(nbformat.writes(nb))
+    >>> nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="1")]
+    >>> code_digest(nbformat.writes(nb)) == a
+    True
+    >>> nb.cells[0].source = "x = 2"
+    >>> code_digest(nbformat.writes(nb)) == a
+    False
+    """
+    import hashlib
+
+    nb = nbformat.reads(source, as_version=4)
+    code = "\n# ---\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return hashlib.sha256(code.encode()).hexdigest()[:12]
+
+
 def run_task(stem: str, source: str, seed: int, scale: str | None, device: str | None,
              cell_timeout: int) -> dict:
     """One notebook at one seed, executed where this function runs (a Dask worker).
@@ -66,7 +87,8 @@ def run_task(stem: str, source: str, seed: int, scale: str | None, device: str |
     nb = inject_parameters(nbformat.reads(source, as_version=4), params)
     with tempfile.TemporaryDirectory(prefix="kit-sweep-") as cwd:
         _, res = run_one(find(stem), nb, Path(cwd), cell_timeout=cell_timeout)
-    return {"notebook": stem, "seed": seed, "scale": scale or "as stored", "error": res.error,
+    return {"notebook": stem, "seed": seed, "scale": scale or "as stored", "code": code_digest(source),
+            "error": res.error,
             "wall_s": round(res.wall_s, 2), "peak_mb": round(res.peak_mb), "host": socket.gethostname(),
             "passed": bool(res.ok), "claims": res.record.get("claims", []),
             "figures": res.record.get("figures", {})}
@@ -132,9 +154,13 @@ def sweep(names: Iterable[str] | None, seeds: list[int], *, scale: str | None = 
     old = load_records(records_path) if resume else []
     if not resume:
         records_path.write_text("")
-    done = {_key(r["notebook"], r["seed"], r["scale"]) for r in old if not is_crash(r)}
-    old = [r for r in old if _key(r["notebook"], r["seed"], r["scale"]) in done]
-    if resume:  # rewrite without the crashed records: they run again
+    sources = {lesson.stem: lesson.path(root).read_text() for lesson in lessons}
+    digests = {lesson.stem: code_digest(lesson.path(root).read_text()) for lesson in available(root)}
+    done = {_key(r["notebook"], r["seed"], r["scale"]) for r in old
+            if not is_crash(r) and r.get("code") == digests.get(r["notebook"])}
+    old = [r for r in old if _key(r["notebook"], r["seed"], r["scale"]) in done
+           and r.get("code") == digests.get(r["notebook"])]
+    if resume:  # rewrite without crashed records and records of older code: they run again
         records_path.write_text("".join(json.dumps(r) + "\n" for r in old))
     todo = [(lesson, s) for lesson in lessons for s in seeds if _key(lesson.stem, s, scale) not in done]
     echo(f"{len(todo)} runs to do ({len(lessons)} notebooks x {len(seeds)} seeds"
@@ -142,7 +168,6 @@ def sweep(names: Iterable[str] | None, seeds: list[int], *, scale: str | None = 
     records = list(old)
     if not todo:
         return records
-    sources = {lesson.stem: lesson.path(root).read_text() for lesson, _ in todo}
     # a task is retried once on another worker if its worker dies; a second death is reported
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         if scheduler:
