@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from kit._validate import as_array, as_labels, check_range
+from kit._validate import as_array, as_labels, check_range, check_seed
 from kit.security.monitoring import QueryBlocked
 
 if TYPE_CHECKING:
@@ -147,6 +147,7 @@ def invert_whitebox(model: torch.nn.Module, classes: ArrayLike, prior: PCAPrior,
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     target = _targets(classes, restarts)
     check_range(steps, "steps", low=1, integer=True)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     z = torch.tensor(rng.normal(0, 0.5, (len(target), prior.n_components)), requires_grad=True)
     mean = torch.as_tensor(prior.mean.ravel())
@@ -203,6 +204,7 @@ def invert_blackbox(query: Callable[[np.ndarray], np.ndarray], classes: ArrayLik
     check_range(population, "population", low=1, integer=True)
     check_range(sigma, "sigma", low=0)
     check_range(floor, "floor", low=0)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     n, k = len(target), prior.n_components
     z = rng.normal(0, 0.5, (n, k))

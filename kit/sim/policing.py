@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_range
+from kit._validate import as_array, check_range, check_seed
 
 __all__ = ["PolicingResult", "precinct_rates", "policing_loop", "runaway_spread"]
 
@@ -149,6 +149,7 @@ def policing_loop(rates: np.ndarray | list[float], *, days: int = 730, patrols: 
     if correct and explore == 0:
         raise ValueError("explore: the inverse-probability correction needs explore > 0 "
                          "(a region never looked at has infinite weight)")
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     k = len(lam)
     counts = np.full(k, float(prior))
