@@ -243,8 +243,8 @@ class Elastic(Transform):
     sigma: float = 4.0
 
     def __post_init__(self) -> None:
-        check_range(self.alpha, "alpha", low=0)
-        check_range(self.sigma, "sigma", low=0.1)
+        check_range(self.alpha, "alpha", low=0, high=1e4)
+        check_range(self.sigma, "sigma", low=0.1, high=1e3)
 
     def draw(self, shape: tuple[int, ...], generator: torch.Generator) -> Params:
         n, _, h, w = shape
