@@ -50,7 +50,6 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     import torch
     from sklearn.linear_model import LogisticRegression
 
-    import kit
     from kit import augment as aug
     from kit import check, evaluate, progress, repro
     from kit import data as kdata
