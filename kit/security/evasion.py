@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike
 from torch import nn
 
 from kit._validate import (
+    as_array,
     check_choice,
     check_device,
     check_flag,
@@ -165,7 +166,7 @@ def pgd(model: nn.Module, X: ArrayLike, y: ArrayLike, *, eps: float, steps: int 
     seed = check_seed(seed)
     random_start = check_flag(random_start, "random_start")
     check_range(batch_size, "batch_size", low=1, integer=True)
-    alpha = check_range(_default_alpha(eps, steps) if alpha is None else alpha, "alpha", low=0)
+    alpha = check_range(_default_alpha(eps, steps) if alpha is None else alpha, "alpha", low=0, high=1)
     gen = torch.Generator().manual_seed(seed)
     return _batched(lambda x, t: _pgd_t(model, x, t, eps, alpha, steps, random_start, gen),
                     Xt, yt, batch_size, device, was_3d)
@@ -229,7 +230,7 @@ def perturbation_report(X: ArrayLike, X_adv: ArrayLike, *, eps: float) -> Pertur
     >>> perturbation_report(X, X + 0.1, eps=0.1)
     PerturbationReport(eps=0.100, linf=0.100, pixels in [0.60, 0.60], changed=1.00, ok=True)
     """
-    X, X_adv = np.asarray(X, dtype=np.float64), np.asarray(X_adv, dtype=np.float64)
+    X, X_adv = as_array(X, "X"), as_array(X_adv, "X_adv")
     if X.shape != X_adv.shape:
         raise ValueError(f"X_adv: expected the shape of X {X.shape}, got {X_adv.shape}")
     check_range(eps, "eps", low=0)

@@ -103,8 +103,8 @@ def population_metrics(*, gain: float = 1.0, loss: float = 4.0) -> dict[str, Cal
     """
     from sklearn.metrics import roc_auc_score
 
-    check_range(gain, "gain", low=1e-12)
-    check_range(loss, "loss", low=1e-12)
+    check_range(gain, "gain", low=1e-12, high=1e12)
+    check_range(loss, "loss", low=1e-12, high=1e12)
     threshold = gain / (gain + loss)
 
     def pop_profit(y_true: np.ndarray, y_score: np.ndarray) -> float:
