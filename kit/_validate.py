@@ -126,3 +126,102 @@ def check_range(value: Any, name: str, *, low: float | None = None, high: float 
     if high is not None and value > high:
         raise ValueError(f"{name}: expected a value <= {high}, got {value}")
     return value
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """A seed for numpy and torch: a non-negative int (numpy integers too), returned as an int.
+
+    ``None`` is refused: the kit promises the same result for the same call.
+
+    >>> check_seed(np.int64(3))
+    3
+    >>> check_seed(None)
+    Traceback (most recent call last):
+    ...
+    TypeError: seed: expected an int (results are reproducible only with a fixed seed), got NoneType
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{name}: expected an int (results are reproducible only with a fixed seed), "
+                        f"got {type(seed).__name__}")
+    if not 0 <= seed < 2**62:
+        raise ValueError(f"{name}: expected an int in [0, 2**62), got {seed}")
+    return int(seed)
+
+
+def check_device(device: Any, name: str = "device") -> str:
+    """A torch device name: "cpu", "cuda", "cuda:N" or "mps" (a string torch can parse).
+
+    >>> check_device("cpu")
+    'cpu'
+    >>> check_device("gpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device: expected "cpu", "cuda", "cuda:N" or "mps", got 'gpu'
+    """
+    import torch
+
+    expected = '"cpu", "cuda", "cuda:N" or "mps"'
+    if not isinstance(device, str):
+        raise TypeError(f"{name}: expected {expected}, got {type(device).__name__}")
+    try:
+        torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"{name}: expected {expected}, got {device!r}") from None
+    return device
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """A yes/no option: ``True`` or ``False`` (numpy booleans too), returned as a bool.
+
+    >>> check_flag(np.bool_(True), "correct")
+    True
+    >>> check_flag("no", "correct")
+    Traceback (most recent call last):
+    ...
+    TypeError: correct: expected True or False, got str
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def check_type(value: Any, name: str, expected: type | tuple[type, ...], *, what: str | None = None) -> Any:
+    """Raise a TypeError naming the argument unless ``value`` is an instance of ``expected``.
+
+    >>> check_type(None, "group", dict, what="a ScoreGroup")
+    Traceback (most recent call last):
+    ...
+    TypeError: group: expected a ScoreGroup, got NoneType
+    """
+    if not isinstance(value, expected):
+        if what is None:
+            types = expected if isinstance(expected, tuple) else (expected,)
+            what = " or ".join(t.__name__ for t in types)
+        raise TypeError(f"{name}: expected {what}, got {type(value).__name__}")
+    return value
+
+
+def check_callable(value: Any, name: str, *, what: str = "a callable") -> Any:
+    """Raise a TypeError naming the argument unless ``value`` can be called.
+
+    >>> check_callable(3, "judge")
+    Traceback (most recent call last):
+    ...
+    TypeError: judge: expected a callable, got int
+    """
+    if not callable(value):
+        raise TypeError(f"{name}: expected {what}, got {type(value).__name__}")
+    return value
+
+
+def check_has(value: Any, name: str, *methods: str, what: str) -> Any:
+    """Raise a TypeError naming the argument unless ``value`` has every method in ``methods``.
+
+    >>> check_has(None, "api", "query", what="a prediction API with .query(X)")
+    Traceback (most recent call last):
+    ...
+    TypeError: api: expected a prediction API with .query(X), got NoneType
+    """
+    if not all(callable(getattr(value, m, None)) for m in methods):
+        raise TypeError(f"{name}: expected {what}, got {type(value).__name__}")
+    return value

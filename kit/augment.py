@@ -35,7 +35,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kit._validate import as_array, check_range
+from kit._validate import as_array, check_range, check_seed
 
 __all__ = ["Transform", "affine_warp", "RandomAffine", "Rot180", "Flip", "Elastic", "Compose",
            "augment"]
@@ -243,8 +243,8 @@ class Elastic(Transform):
     sigma: float = 4.0
 
     def __post_init__(self) -> None:
-        check_range(self.alpha, "alpha", low=0)
-        check_range(self.sigma, "sigma", low=0.1)
+        check_range(self.alpha, "alpha", low=0, high=1e4)
+        check_range(self.sigma, "sigma", low=0.1, high=1e3)
 
     def draw(self, shape: tuple[int, ...], generator: torch.Generator) -> Params:
         n, _, h, w = shape
@@ -326,7 +326,7 @@ def augment(X: Any, transform: Transform | Callable, *, seed: int = 0,
     arr = as_array(X, "X", ndim=3).astype(np.float32)
     if not callable(transform):
         raise TypeError(f"transform: expected a callable (batch, generator) -> batch, got {transform!r}")
-    check_range(seed, "seed", low=0, integer=True)
+    seed = check_seed(seed)
     check_range(batch_size, "batch_size", low=1, integer=True)
     gen = torch.Generator().manual_seed(seed)
     xt = torch.from_numpy(arr).unsqueeze(1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kit._validate import check_choice, check_range
+from kit._validate import check_choice, check_range, check_seed
 
 SCALES = ("quick", "full")
 
@@ -75,7 +75,7 @@ def setup(seed: int = 0, *, scale: str = "quick", device: str = "cpu", threads: 
     >>> bool(s.rng().integers(100) == setup(7, torch=False).rng().integers(100))
     True
     """
-    check_range(seed, "seed", low=0, integer=True)
+    seed = check_seed(seed)
     check_choice(scale, "scale", SCALES)
     check_choice(device, "device", ("cpu", "cuda", "auto"))
     check_range(threads, "threads", low=1, integer=True)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_range, same_length
+from kit._validate import as_array, check_range, check_seed, same_length
 
 __all__ = ["Stream", "bootstrap_within", "gss_unemployment", "rainfall_stream", "sp500_volatility"]
 
@@ -86,7 +86,7 @@ def bootstrap_within(groups: Any, *, seed: int | np.random.Generator) -> np.ndar
     """
     g = as_array(groups, "groups", ndim=1, dtype=None)
     if not isinstance(seed, np.random.Generator):
-        check_range(seed, "seed", low=0, integer=True)
+        seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     picks = [rng.choice(np.flatnonzero(g == k), size=int((g == k).sum())) for k in np.unique(g)]
     return np.sort(np.concatenate(picks))

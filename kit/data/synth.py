@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kit._validate import as_array, check_range, same_length
+from kit._validate import as_array, check_range, check_seed, same_length
 
 # matplotlib font files whose digits are ordinary glyphs (math-symbol and display-only fonts left out)
 FONT_FILES = (
@@ -165,7 +165,7 @@ def render_digits(n: int, *, seed: int = 0, jitter: Jitter | None = None,
     from PIL import ImageFont
 
     check_range(n, "n", low=1, integer=True)
-    check_range(seed, "seed", low=0, integer=True)
+    seed = check_seed(seed)
     check_range(size, "size", low=8, integer=True)
     jitter = Jitter() if jitter is None else jitter
     if not isinstance(jitter, Jitter):
@@ -238,7 +238,7 @@ def mix_real(X_syn, y_syn, X_real, y_real, *, real_share: float | None = None,
     same_length(X_real=Xr, y_real=yr)
     if Xs.shape[1:] != Xr.shape[1:]:
         raise ValueError(f"X_real: expected images shaped like X_syn {Xs.shape[1:]}, got {Xr.shape[1:]}")
-    check_range(seed, "seed", low=0, integer=True)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     take = np.arange(len(Xr))
     if real_share is not None:

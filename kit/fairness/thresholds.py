@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_choice, check_range, same_length
+from kit._validate import as_array, check_choice, check_range, check_type, same_length
 
 __all__ = ["POLICIES", "BOUNDS", "to_fico_scale", "ScoreGroup", "score_groups", "selection",
            "loan_profit", "lend_from_top", "policy_rates"]
@@ -198,6 +198,8 @@ def loan_profit(group: ScoreGroup, *, loss: float = 4.0) -> np.ndarray:
     >>> loan_profit(ScoreGroup("toy", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9]), loss=4)
     array([-1.5,  0.5])
     """
+    check_type(group, "group", ScoreGroup, what="a ScoreGroup")
+    check_range(loss, "loss", low=0, high=1e12)
     check_range(loss, "loss", low=0)
     return group.repay - (1 - group.repay) * loss
 
@@ -223,6 +225,7 @@ def lend_from_top(group: ScoreGroup, value: np.ndarray) -> tuple[np.ndarray, np.
     >>> [a.round(2).tolist() for a in lend_from_top(g, loan_profit(g, loss=4))]
     [[0.0, 0.5, 1.0], [0.0, 0.25, -0.5]]
     """
+    check_type(group, "group", ScoreGroup, what="a ScoreGroup")
     value = as_array(value, "value", ndim=1)
     same_length(value=value, pmf=group.pmf)
     rates = np.r_[0.0, np.cumsum(group.pmf[::-1])]
@@ -253,6 +256,10 @@ def policy_rates(groups: list[ScoreGroup], policy: str, *, loss: float = 4.0) ->
     >>> policy_rates([a, b], "max profit").tolist(), policy_rates([a, b], "demographic parity").tolist()
     ([0.5, 0.2], [0.2, 0.2])
     """
+    if isinstance(groups, ScoreGroup) or not isinstance(groups, (list, tuple)) or not groups:
+        raise TypeError(f"groups: expected a non-empty list of ScoreGroup, got {type(groups).__name__}")
+    for g in groups:
+        check_type(g, "groups", ScoreGroup, what="a list of ScoreGroup")
     check_choice(policy, "policy", POLICIES)
     check_range(loss, "loss", low=0)
     if not groups:

@@ -52,6 +52,10 @@ class SmallCNN(nn.Module):
         check_range(size, "size", low=4, integer=True)
         check_range(n_classes, "n_classes", low=2, integer=True)
         check_range(width, "width", low=1, integer=True)
+        check_range(size, "size", high=4096)
+        check_range(n_classes, "n_classes", high=10**5)
+        check_range(width, "width", high=1024)
+        seed = _validate.check_seed(seed)
         self.size, self.n_classes, self.width = size, n_classes, width
         pool = 2 if size >= 16 else 1
         side = size // pool // pool
@@ -120,6 +124,47 @@ def _as_targets(y, name: str = "y") -> torch.Tensor:
     if P.min() < -1e-6 or np.abs(P.sum(axis=1) - 1).max() > 1e-3:
         raise ValueError(f"{name}: expected labels (n,) or probabilities (n, K) whose rows sum to 1")
     return torch.as_tensor(P, dtype=torch.float32)
+
+
+def check_fits(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None, *, device: str = "cpu",
+               x_name: str = "X", y_name: str = "y") -> int:
+    """Check that inputs ``X`` and labels ``y`` fit ``model``; return its number of classes.
+
+    One forward pass on the first example (in eval mode, without gradients) finds the number of
+    outputs; an image size the model was not built for, or a label outside ``[0, n_classes)``,
+    raises a ``ValueError`` naming the argument instead of an error from deep inside torch.
+
+    >>> check_fits(SmallCNN(8, 3), torch.zeros(2, 1, 8, 8), torch.tensor([0, 2]))
+    3
+    >>> check_fits(SmallCNN(8, 3), torch.zeros(2, 1, 8, 8), torch.tensor([0, 5]))
+    Traceback (most recent call last):
+    ...
+    ValueError: y: label 5 is out of range for a model with 3 classes
+    """
+    if len(X) == 0:
+        raise ValueError(f"{x_name}: expected at least one example, got shape {tuple(X.shape)}")
+    size = getattr(model, "size", None)
+    if X.dim() == 4 and isinstance(size, int) and tuple(X.shape[2:]) != (size, size):
+        raise ValueError(f"{x_name}: images of {X.shape[2]}x{X.shape[3]} do not fit a model built for {size}x{size}")
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model(X[:1].to(device))
+    except RuntimeError as exc:
+        raise ValueError(f"{x_name}: inputs of shape {tuple(X.shape[1:])} do not fit the model ({exc})") from None
+    finally:
+        model.train(was_training)
+    if out.dim() != 2:
+        raise ValueError(f"model: expected outputs (n, n_classes), got shape {tuple(out.shape)}")
+    n_classes = out.shape[1]
+    if y is not None and y.dim() == 1 and len(y):
+        for bad in (int(y.min()), int(y.max())):
+            if not 0 <= bad < n_classes:
+                raise ValueError(f"{y_name}: label {bad} is out of range for a model with {n_classes} classes")
+    if y is not None and y.dim() == 2 and y.shape[1] != n_classes:
+        raise ValueError(f"{y_name}: {y.shape[1]} class probabilities for a model with {n_classes} classes")
+    return n_classes
 
 
 def _cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -199,8 +244,13 @@ def train(
     n = same_length(X=Xt, y=T)
     check_range(epochs, "epochs", low=1, integer=True)
     check_range(batch_size, "batch_size", low=1, integer=True)
-    check_range(lr, "lr", low=0)
+    check_range(epochs, "epochs", high=10**6)
+    check_range(lr, "lr", low=0, high=1e3)
+    check_range(weight_decay, "weight_decay", low=0, high=1e3)
     check_range(clean_share, "clean_share", low=0, high=1)
+    seed = _validate.check_seed(seed)
+    device = _validate.check_device(device)
+    init, show_progress = _validate.check_flag(init, "init"), _validate.check_flag(show_progress, "show_progress")
     for hook, name in ((transform, "transform"), (adversary, "adversary"), (loss, "loss")):
         if hook is not None and not callable(hook):
             raise TypeError(f"{name}: expected a callable, got {type(hook).__name__}")
@@ -217,6 +267,7 @@ def train(
     if init:
         reset_parameters(model, torch.Generator().manual_seed(seed + 1))
     model.to(device)
+    check_fits(model, Xt, T, device=device)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     for _ in progress(range(epochs), desc="epochs", disable=not show_progress):
         order = torch.randperm(n, generator=gen)
@@ -270,9 +321,13 @@ def predict_proba(model: nn.Module, X: ArrayLike, *, batch_size: int = 1000,
     >>> predict_proba(SmallCNN(8, 3), np.zeros((2, 8, 8))).shape
     (2, 3)
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     Xt = _as_inputs(X)
     check_range(batch_size, "batch_size", low=1, integer=True)
+    device = _validate.check_device(device)
     model.to(device).eval()
+    check_fits(model, Xt, device=device)
     out = [torch.softmax(model(Xt[i:i + batch_size].to(device)), dim=1).cpu() for i in range(0, len(Xt), batch_size)]
     return torch.cat(out).numpy()
 
@@ -311,9 +366,11 @@ def activations(model: SmallCNN, X: ArrayLike, *, layer: str = "conv",
     (3, 64)
     """
     _validate.check_choice(layer, "layer", ("conv", "hidden"))
+    check_range(batch_size, "batch_size", low=1, integer=True)
     if not hasattr(model, "features") or not hasattr(model, "head"):
         raise TypeError("model: expected a kit.models.nets.SmallCNN (with .features and .head)")
     Xt = as_images(X)
+    check_fits(model, Xt)
     model.eval()
     out = []
     with torch.no_grad():

@@ -94,14 +94,18 @@ def fit_softmax_regression(X: ArrayLike, y: ArrayLike, *, n_classes: int | None 
     import torch
 
     Xa = as_features(X, "X")
-    ya = np.asarray(y)
+    ya = as_array(y, "y", ndim=(1, 2), dtype=None)
     same_length(X=Xa, y=ya)
-    check_range(l2, "l2", low=0)
-    check_range(max_iter, "max_iter", low=1, integer=True)
+    check_range(l2, "l2", low=0, high=1e6)
+    check_range(max_iter, "max_iter", low=1, high=10**6, integer=True)
     if ya.ndim == 1:
         if ya.dtype.kind not in "iu":
             raise TypeError(f"y: expected integer labels or (n, K) probabilities, got dtype {ya.dtype}")
+        if n_classes is not None:
+            check_range(n_classes, "n_classes", low=2, high=10**5, integer=True)
         k = int(n_classes or ya.max() + 1)
+        if ya.min() < 0 or ya.max() >= k:
+            raise ValueError(f"y: label {ya.min() if ya.min() < 0 else ya.max()} is out of range for {k} classes")
         target = torch.as_tensor(ya, dtype=torch.long)
     else:
         k = ya.shape[1]

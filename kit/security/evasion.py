@@ -26,7 +26,15 @@ import torch
 from numpy.typing import ArrayLike
 from torch import nn
 
-from kit._validate import check_choice, check_range, same_length
+from kit._validate import (
+    as_array,
+    check_choice,
+    check_device,
+    check_flag,
+    check_range,
+    check_seed,
+    same_length,
+)
 from kit.models import nets
 from kit.progress import progress
 
@@ -67,7 +75,9 @@ def _prepare(model: nn.Module, X, y, eps: float, device: str):
     Xt, yt = nets.as_images(X), nets.as_label_tensor(y)
     same_length(X=Xt, y=yt)
     was_3d = np.ndim(X) == 3
+    device = check_device(device)
     model.to(device).eval()
+    nets.check_fits(model, Xt, yt, device=device)
     return Xt, yt, was_3d
 
 
@@ -152,10 +162,11 @@ def pgd(model: nn.Module, X: ArrayLike, y: ArrayLike, *, eps: float, steps: int 
     (True, True)
     """
     Xt, yt, was_3d = _prepare(model, X, y, eps, device)
-    check_range(steps, "steps", low=0, integer=True)
-    check_range(seed, "seed", low=0, integer=True)
+    check_range(steps, "steps", low=0, high=10**6, integer=True)
+    seed = check_seed(seed)
+    random_start = check_flag(random_start, "random_start")
     check_range(batch_size, "batch_size", low=1, integer=True)
-    alpha = check_range(_default_alpha(eps, steps) if alpha is None else alpha, "alpha", low=0)
+    alpha = check_range(_default_alpha(eps, steps) if alpha is None else alpha, "alpha", low=0, high=1)
     gen = torch.Generator().manual_seed(seed)
     return _batched(lambda x, t: _pgd_t(model, x, t, eps, alpha, steps, random_start, gen),
                     Xt, yt, batch_size, device, was_3d)
@@ -219,7 +230,7 @@ def perturbation_report(X: ArrayLike, X_adv: ArrayLike, *, eps: float) -> Pertur
     >>> perturbation_report(X, X + 0.1, eps=0.1)
     PerturbationReport(eps=0.100, linf=0.100, pixels in [0.60, 0.60], changed=1.00, ok=True)
     """
-    X, X_adv = np.asarray(X, dtype=np.float64), np.asarray(X_adv, dtype=np.float64)
+    X, X_adv = as_array(X, "X"), as_array(X_adv, "X_adv")
     if X.shape != X_adv.shape:
         raise ValueError(f"X_adv: expected the shape of X {X.shape}, got {X_adv.shape}")
     check_range(eps, "eps", low=0)
@@ -278,10 +289,17 @@ def accuracy_vs_eps(model: nn.Module, X: ArrayLike, y: ArrayLike, eps_grid: Sequ
     >>> c.eps, sorted(c.acc)
     ((0.0, 0.1), ['fgsm', 'pgd'])
     """
-    grid = tuple(float(e) for e in eps_grid)
+    if isinstance(eps_grid, (str, bytes)) or not hasattr(eps_grid, "__iter__"):
+        raise TypeError(f"eps_grid: expected a sequence of budgets, got {type(eps_grid).__name__}")
+    grid = tuple(float(check_range(e, "eps_grid", low=0, high=1)) for e in eps_grid)
     if not grid:
         raise ValueError("eps_grid: expected at least one budget")
+    if isinstance(methods, str) or not hasattr(methods, "__iter__"):
+        raise TypeError(f"methods: expected a sequence of attack names {ATTACKS}, got {methods!r}")
     methods = tuple(check_choice(m, "methods", ATTACKS) for m in methods)
+    if not methods:
+        raise ValueError(f"methods: expected at least one of {ATTACKS}")
+    show_progress = check_flag(show_progress, "show_progress")
     yt = nets.as_label_tensor(y).numpy()
     acc: dict[str, list[float]] = {m: [] for m in methods}
     for e in progress(grid, desc="eps", disable=not show_progress):
@@ -328,7 +346,7 @@ class PGDAdversary:
 
     def __post_init__(self) -> None:
         check_range(self.eps, "eps", low=0, high=1)
-        check_range(self.steps, "steps", low=1, integer=True)
+        check_range(self.steps, "steps", low=1, high=10**6, integer=True)
         alpha = _default_alpha(self.eps, self.steps) if self.alpha is None else self.alpha
         object.__setattr__(self, "alpha", check_range(alpha, "alpha", low=0))
 

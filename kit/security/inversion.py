@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from kit._validate import as_array, as_labels, check_range
+from kit._validate import as_array, as_labels, check_range, check_seed, check_type
 from kit.security.monitoring import QueryBlocked
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class Inversion:
 
 def _targets(classes, restarts: int) -> np.ndarray:
     c = as_labels(classes, "classes")
-    check_range(restarts, "restarts", low=1, integer=True)
+    check_range(restarts, "restarts", low=1, high=10**4, integer=True)
     return np.repeat(c, restarts)
 
 
@@ -146,7 +146,16 @@ def invert_whitebox(model: torch.nn.Module, classes: ArrayLike, prior: PCAPrior,
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     target = _targets(classes, restarts)
-    check_range(steps, "steps", low=1, integer=True)
+    check_range(steps, "steps", low=1, high=10**6, integer=True)
+    check_range(lr, "lr", low=0, high=1e3)
+    check_range(l2, "l2", low=0, high=1e6)
+    check_type(prior, "prior", PCAPrior, what="a PCAPrior (PCAPrior.fit(X))")
+    seed = check_seed(seed)
+    probe = torch.as_tensor(prior.mean, dtype=torch.float32).reshape((1, 1) + prior.mean.shape)
+    from kit.models.nets import check_fits
+    n_classes = check_fits(model, probe, x_name="prior")
+    if target.max() >= n_classes or target.min() < 0:
+        raise ValueError(f"classes: label {int(target.max())} is out of range for a model with {n_classes} classes")
     rng = np.random.default_rng(seed)
     z = torch.tensor(rng.normal(0, 0.5, (len(target), prior.n_components)), requires_grad=True)
     mean = torch.as_tensor(prior.mean.ravel())
@@ -199,10 +208,16 @@ def invert_blackbox(query: Callable[[np.ndarray], np.ndarray], classes: ArrayLik
     24
     """
     target = _targets(classes, restarts)
-    check_range(steps, "steps", low=1, integer=True)
-    check_range(population, "population", low=1, integer=True)
+    if not callable(query):
+        raise TypeError(f"query: expected a callable images -> (n, K) confidences, got {type(query).__name__}")
+    check_type(prior, "prior", PCAPrior, what="a PCAPrior (PCAPrior.fit(X))")
+    check_range(steps, "steps", low=1, high=10**6, integer=True)
+    check_range(population, "population", low=1, high=10**5, integer=True)
+    check_range(lr, "lr", low=0, high=1e3)
+    check_range(l2, "l2", low=0, high=1e6)
     check_range(sigma, "sigma", low=0)
     check_range(floor, "floor", low=0)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     n, k = len(target), prior.n_components
     z = rng.normal(0, 0.5, (n, k))

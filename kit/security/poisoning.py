@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from kit._validate import as_array, as_labels, check_range, same_length
+from kit._validate import as_array, as_labels, check_range, check_seed, same_length
 
 
 def _images(X) -> np.ndarray:
@@ -59,7 +59,14 @@ def random_flips(y: ArrayLike, share: float, *, n_classes: int | None = None,
     """
     y = as_labels(y)
     k = _count(share, len(y))
-    n_classes = int(y.max()) + 1 if n_classes is None else check_range(n_classes, "n_classes", low=2, integer=True)
+    if n_classes is None:
+        n_classes = int(y.max()) + 1
+        if n_classes < 2:
+            raise ValueError("y: only class 0 occurs; pass n_classes= to say how many classes there are")
+    check_range(n_classes, "n_classes", low=2, high=2**31, integer=True)
+    if y.min() < 0 or y.max() >= n_classes:
+        raise ValueError(f"y: expected labels in [0, {n_classes}), got [{y.min()}, {y.max()}]")
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(y), size=k, replace=False))
     shift = rng.integers(1, n_classes, size=k)  # never 0: the new label always differs
@@ -97,12 +104,15 @@ def targeted_flips(y: ArrayLike, share: float, *, source: int, target: int,
     ([3], [8])
     """
     y = as_labels(y)
+    check_range(source, "source", integer=True)
+    check_range(target, "target", low=0, integer=True)
     if source == target:
         raise ValueError(f"target: expected a class other than source={source}")
     pool = np.flatnonzero(y == source)
     if len(pool) == 0:
         raise ValueError(f"source: class {source} does not occur in y")
     k = min(_count(share, len(y)), len(pool))
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(pool, size=k, replace=False))
     y_new = y.copy()
@@ -201,8 +211,11 @@ def backdoor(X: ArrayLike, y: ArrayLike, share: float, *, target: int = 0, size:
     y = as_labels(y)
     same_length(X=X, y=y)
     check_range(target, "target", low=0, integer=True)
+    check_range(size, "size", low=1, high=min(X.shape[1:]), integer=True)
+    check_range(value, "value", low=0, high=1)
     pool = np.flatnonzero(y != target)
     k = min(_count(share, len(y)), len(pool))
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(pool, size=k, replace=False))
     Xp, yp = X.copy(), y.copy()
@@ -222,6 +235,7 @@ def attack_success_rate(y_pred_triggered: ArrayLike, y_true: ArrayLike, *, targe
     """
     y_pred, y_true = as_labels(y_pred_triggered, "y_pred_triggered"), as_labels(y_true, "y_true")
     same_length(y_pred_triggered=y_pred, y_true=y_true)
+    check_range(target, "target", integer=True)
     mask = y_true != target
     if not mask.any():
         raise ValueError("y_true: expected some rows whose class is not the target")

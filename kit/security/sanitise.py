@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from kit._validate import as_array, as_labels, check_range, same_length
+from kit._validate import as_array, as_labels, check_range, check_seed, same_length
 
 
 def knn_label_consistency(features: ArrayLike, y: ArrayLike, *, k: int = 10,
@@ -87,14 +87,22 @@ def spectral_scores(features: ArrayLike, y: ArrayLike) -> np.ndarray:
     F = as_array(features, "features", ndim=2)
     y = as_labels(y)
     same_length(features=F, y=y)
+    if F.shape[1] == 0:
+        raise ValueError(f"features: expected at least one feature per row, got shape {F.shape}")
     scores = np.zeros(len(y))
     for c in np.unique(y):
         rows = np.flatnonzero(y == c)
         if len(rows) < 2:
             continue
         R = F[rows] - F[rows].mean(axis=0)
-        v = np.linalg.svd(R, full_matrices=False)[2][0]
-        scores[rows] = (R @ v) ** 2
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                v = np.linalg.svd(R, full_matrices=False)[2][0]
+                scores[rows] = (R @ v) ** 2
+        except np.linalg.LinAlgError as exc:
+            raise ValueError(f"features: the SVD of class {c} failed ({exc}); rescale the features") from None
+    if not np.isfinite(scores).all():
+        raise ValueError("features: the spectral scores overflow float64; rescale the features")
     return scores
 
 
@@ -159,10 +167,17 @@ def filter_report(keep: ArrayLike, poisoned: ArrayLike) -> FilterReport:
     >>> filter_report(np.array([True, False, False, True]), np.array([1, 3]))
     FilterReport(removed=2, poisoned caught=1/2 (recall 0.50), clean removed=1)
     """
-    keep = np.asarray(keep, dtype=bool)
-    poisoned = np.asarray(poisoned, dtype=np.int64)
+    keep = as_array(keep, "keep", dtype=None, min_rows=0)
     if keep.ndim != 1:
         raise ValueError(f"keep: expected a 1-D bool mask, got shape {keep.shape}")
+    if keep.dtype != bool:
+        raise TypeError(f"keep: expected a bool mask (n,), got dtype {keep.dtype}")
+    poisoned = as_array(poisoned, "poisoned", ndim=1, dtype=None, min_rows=0)
+    if poisoned.size and poisoned.dtype.kind not in "iu":
+        raise TypeError(f"poisoned: expected integer row indices, got dtype {poisoned.dtype}")
+    poisoned = poisoned.astype(np.int64)
+    if poisoned.size and (poisoned.min() < 0 or poisoned.max() >= len(keep)):
+        raise ValueError(f"poisoned: expected row indices in [0, {len(keep)}), got [{poisoned.min()}, {poisoned.max()}]")
     return FilterReport(int((~keep).sum()), int((~keep[poisoned]).sum()), len(poisoned))
 
 
@@ -223,7 +238,8 @@ def activation_clustering(features: ArrayLike, y: ArrayLike, *, n_components: in
     F = as_array(features, "features", ndim=2)
     y = as_labels(y)
     same_length(features=F, y=y)
-    check_range(n_components, "n_components", low=1, integer=True)
+    check_range(n_components, "n_components", low=1, high=10**4, integer=True)
+    seed = check_seed(seed)
     check_range(min_silhouette, "min_silhouette", low=-1, high=1)
     keep = np.ones(len(y), dtype=bool)
     sil: dict[int, float] = {}

@@ -28,7 +28,7 @@ import torch
 from numpy.typing import ArrayLike
 from scipy.special import log_softmax
 
-from kit._validate import as_array, as_features, check_choice, check_range
+from kit._validate import as_array, as_features, check_choice, check_has, check_range, check_seed
 from kit.models import nets
 from kit.models.softmax import SoftmaxRegression, fit_softmax_regression
 
@@ -65,10 +65,12 @@ def extract_softmax_regression(api: Any, n_features: int, *, n_queries: int | No
     >>> bool(np.allclose(copy.predict_proba(np.eye(2)), secret.predict_proba(np.eye(2))))
     True
     """
-    check_range(n_features, "n_features", low=1, integer=True)
+    check_has(api, "api", "query", what="a prediction API with .query(X)")
+    check_range(n_features, "n_features", low=1, high=10**6, integer=True)
     n = n_features + 1 if n_queries is None else n_queries
-    check_range(n, "n_queries", low=n_features + 1, integer=True)
+    check_range(n, "n_queries", low=n_features + 1, high=10**7, integer=True)
     check_range(floor, "floor", low=0)
+    seed = check_seed(seed)
     Q = np.random.default_rng(seed).random((n, n_features))
     P = np.asarray(api.query(Q), dtype=np.float64)
     if P.ndim != 2:
@@ -144,9 +146,12 @@ def extract_by_learning(api: Any, X_query: ArrayLike, *, model: str = "mlp", n_c
     >>> agreement(copy, secret, X) > 0.9
     True
     """
+    check_has(api, "api", "query", what="a prediction API with .query(X)")
     check_choice(model, "model", ("mlp", "linear"))
-    check_range(epochs, "epochs", low=1, integer=True)
-    check_range(hidden, "hidden", low=1, integer=True)
+    check_range(epochs, "epochs", low=1, high=10**6, integer=True)
+    check_range(hidden, "hidden", low=1, high=10**5, integer=True)
+    check_range(n_classes, "n_classes", low=2, high=10**5, integer=True)
+    seed = check_seed(seed)
     X = as_features(X_query, "X_query")
     answers = np.asarray(api.query(X))
     if model == "linear":
@@ -170,6 +175,8 @@ def agreement(copy: Any, target: Any, X: ArrayLike) -> float:
     >>> agreement(a, SoftmaxRegression(-np.eye(2), np.zeros(2)), np.array([[1.0, 0.0], [0.0, 1.0]]))
     0.0
     """
+    check_has(copy, "copy", "predict_proba", what="a model with .predict_proba(X)")
+    check_has(target, "target", "predict_proba", what="a model with .predict_proba(X)")
     X = as_array(X, "X", ndim=(2, 3, 4))
     return float((copy.predict_proba(X).argmax(1) == target.predict_proba(X).argmax(1)).mean())
 
@@ -183,6 +190,8 @@ def log_prob_error(copy: Any, target: Any, X: ArrayLike) -> float:
     >>> log_prob_error(a, SoftmaxRegression(np.eye(2), np.ones(2)), np.eye(2))
     0.0
     """
+    check_has(copy, "copy", "predict_proba", what="a model with .predict_proba(X)")
+    check_has(target, "target", "predict_proba", what="a model with .predict_proba(X)")
     X = as_array(X, "X", ndim=(2, 3, 4))
     a = log_softmax(np.log(np.maximum(copy.predict_proba(X), 1e-300)), axis=1)
     b = log_softmax(np.log(np.maximum(target.predict_proba(X), 1e-300)), axis=1)

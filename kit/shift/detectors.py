@@ -164,6 +164,15 @@ class DDM(Detector):
         self.warning_detected = False
 
     def update(self, x: Any) -> None:
+        """Read one error indicator ``x``: 1 (a mistake) or 0; anything else is refused.
+
+        A NaN would poison the running error rate for good (no alarm, ever after), so it is
+        refused before the state changes.
+        """
+        if isinstance(x, str) or not isinstance(x, (int, float, np.integer, np.floating, np.bool_)):
+            raise TypeError(f"x: expected an error indicator 0 or 1, got {type(x).__name__}")
+        if x not in (0, 1):
+            raise ValueError(f"x: expected an error indicator 0 or 1, got {x!r}")
         if self.drift_detected:
             self.reset()
         self._n += 1

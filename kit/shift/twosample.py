@@ -32,7 +32,7 @@ import numpy as np
 from scipy import stats
 from scipy.spatial.distance import pdist, squareform
 
-from kit._validate import as_array, as_features, check_choice, check_range
+from kit._validate import as_array, as_features, check_choice, check_range, check_seed
 
 __all__ = ["ShiftTest", "ks_test", "psi", "mmd_test", "domain_classifier_auc"]
 
@@ -159,8 +159,11 @@ def psi(X_ref: Any, X_cur: Any, *, bins: int = 10, threshold: float = 0.25,
     ref = as_array(X_ref, "X_ref", ndim=(1, 2), min_rows=2)
     cur = as_array(X_cur, "X_cur", ndim=(1, 2), min_rows=2)
     ref, cur = _pair(ref.reshape(len(ref), -1), cur.reshape(len(cur), -1))
-    check_range(bins, "bins", low=2, integer=True)
+    check_range(bins, "bins", low=2, high=10**6, integer=True)
     check_range(threshold, "threshold", low=0)
+    check_range(eps, "eps", low=0)
+    if not eps > 0:
+        raise ValueError(f"eps: expected a floor > 0 for empty bins (log(0) is -inf), got {eps}")
     values = np.empty(ref.shape[1])
     for j in range(ref.shape[1]):
         edges = np.unique(np.quantile(ref[:, j], np.linspace(0, 1, bins + 1)[1:-1]))
@@ -219,11 +222,15 @@ def mmd_test(X_ref: Any, X_cur: Any, *, gamma: float | None = None, n_permutatio
     (True, False)
     """
     ref, cur = _pair(X_ref, X_cur)
-    check_range(n_permutations, "n_permutations", low=1, integer=True)
+    check_range(n_permutations, "n_permutations", low=1, high=10**6, integer=True)
     check_range(alpha, "alpha", low=0, high=1)
-    check_range(seed, "seed", low=0, integer=True)
+    seed = check_seed(seed)
     Z = np.vstack([ref, cur]).astype(np.float64)
-    pairs = pdist(Z, "sqeuclidean")
+    with np.errstate(over="ignore", invalid="ignore"):
+        pairs = pdist(Z, "sqeuclidean")
+    if not np.isfinite(pairs).all():  # e.g. values near 1e154: a NaN MMD would read as drift
+        raise ValueError("X_ref, X_cur: squared distances between rows overflow float64; rescale the "
+                         "features (e.g. standardise them) before the test")
     if gamma is None:
         gamma = 1.0 / (np.median(pairs[pairs > 0]) if (pairs > 0).any() else 1.0)
     check_range(gamma, "gamma", low=0)
@@ -286,7 +293,7 @@ def domain_classifier_auc(X_ref: Any, X_cur: Any, *, model: Any = None, n_splits
     ref, cur = _pair(X_ref, X_cur)
     check_range(n_splits, "n_splits", low=2, integer=True)
     check_range(threshold, "threshold", low=0.5, high=1)
-    check_range(seed, "seed", low=0, integer=True)
+    seed = check_seed(seed)
     if min(len(ref), len(cur)) < n_splits:
         raise ValueError(f"X_ref, X_cur: each needs at least n_splits={n_splits} rows")
     Z = np.vstack([ref, cur])

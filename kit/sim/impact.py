@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kit._validate import check_range
+from kit._validate import check_range, check_type
 from kit.fairness.thresholds import (
     BOUNDS,
     POLICIES,
@@ -71,6 +71,9 @@ def expected_change(group: ScoreGroup, *, repaid: float = 75.0, default: float =
     >>> expected_change(g).round(2).tolist()      # 0.5 * 75 - 0.5 * 150; 0.9 * 75 - 0.1 * 150
     [-37.5, 52.5]
     """
+    check_type(group, "group", ScoreGroup, what="a ScoreGroup")
+    check_range(repaid, "repaid", low=-1e12, high=1e12)
+    check_range(default, "default", low=-1e12, high=1e12)
     _check_group(group)
     up = np.clip(group.fico + repaid, *BOUNDS) - group.fico
     down = np.clip(group.fico + default, *BOUNDS) - group.fico
@@ -86,6 +89,9 @@ def delta_mu(group: ScoreGroup, rate: float, *, repaid: float = 75.0, default: f
     >>> delta_mu(g, 0.5), delta_mu(g, 1.0)       # lending deeper lowers the gain
     (26.25, 7.5)
     """
+    check_type(group, "group", ScoreGroup, what="a ScoreGroup")
+    check_range(repaid, "repaid", low=-1e12, high=1e12)
+    check_range(default, "default", low=-1e12, high=1e12)
     sel = selection(group.pmf, rate)
     return float(np.sum(sel * group.pmf * expected_change(group, repaid=repaid, default=default)))
 
@@ -104,6 +110,9 @@ def outcome_curve(group: ScoreGroup, *, repaid: float = 75.0, default: float = -
     >>> outcome_curve(g)["delta_mu"].tolist()
     [0.0, 26.25, 7.5]
     """
+    check_type(group, "group", ScoreGroup, what="a ScoreGroup")
+    check_range(repaid, "repaid", low=-1e12, high=1e12)
+    check_range(default, "default", low=-1e12, high=1e12)
     rates, value = lend_from_top(group, expected_change(group, repaid=repaid, default=default))
     threshold = np.r_[np.nan, group.score[::-1]]
     return pd.DataFrame({"selection_rate": rates, "threshold": threshold, "delta_mu": value})
@@ -127,6 +136,12 @@ def impact_table(groups: list[ScoreGroup], *, loss: float = 4.0, repaid: float =
     >>> impact_table([g])[["policy", "selection_rate", "delta_mu"]].round(2).values.tolist()[0]
     ['max profit', 0.5, 26.25]
     """
+    if isinstance(groups, ScoreGroup) or not isinstance(groups, (list, tuple)) or not groups:
+        raise TypeError(f"groups: expected a non-empty list of ScoreGroup, got {type(groups).__name__}")
+    for g in groups:
+        check_type(g, "groups", ScoreGroup, what="a list of ScoreGroup")
+    check_range(repaid, "repaid", low=-1e12, high=1e12)
+    check_range(default, "default", low=-1e12, high=1e12)
     rows = []
     for policy in POLICIES:
         for g, rate in zip(groups, policy_rates(groups, policy, loss=loss)):
@@ -170,6 +185,9 @@ def step(group: ScoreGroup, rate: float, *, repaid: float = 75.0, default: float
     >>> round(step(g, 0.3).mean - g.mean, 6) == round(delta_mu(g, 0.3), 6)
     True
     """
+    check_type(group, "group", ScoreGroup, what="a ScoreGroup")
+    check_range(repaid, "repaid", low=-1e12, high=1e12)
+    check_range(default, "default", low=-1e12, high=1e12)
     _check_group(group)
     sel = selection(group.pmf, rate)
     pmf = group.pmf * (1 - sel)
@@ -199,6 +217,12 @@ def impact_rounds(groups: list[ScoreGroup], policy: str, *, rounds: int = 10, lo
     >>> impact_rounds([g], "max profit", rounds=2)["mean"].round(1).tolist()   # lent at 850 only
     [644.2, 641.9, 639.8]
     """
+    if isinstance(groups, ScoreGroup) or not isinstance(groups, (list, tuple)) or not groups:
+        raise TypeError(f"groups: expected a non-empty list of ScoreGroup, got {type(groups).__name__}")
+    for g in groups:
+        check_type(g, "groups", ScoreGroup, what="a list of ScoreGroup")
+    check_range(repaid, "repaid", low=-1e12, high=1e12)
+    check_range(default, "default", low=-1e12, high=1e12)
     check_range(rounds, "rounds", low=1, integer=True)
     rows = []
     for t in range(rounds + 1):

@@ -30,7 +30,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_range, same_length
+from kit._validate import as_array, check_range, check_seed, same_length
 from kit.sim.policies import Periodic
 from kit.sim.replay import ReplayResult, replay
 
@@ -103,8 +103,8 @@ def population_metrics(*, gain: float = 1.0, loss: float = 4.0) -> dict[str, Cal
     """
     from sklearn.metrics import roc_auc_score
 
-    check_range(gain, "gain", low=1e-12)
-    check_range(loss, "loss", low=1e-12)
+    check_range(gain, "gain", low=1e-12, high=1e12)
+    check_range(loss, "loss", low=1e-12, high=1e12)
     threshold = gain / (gain + loss)
 
     def pop_profit(y_true: np.ndarray, y_score: np.ndarray) -> float:
@@ -224,7 +224,7 @@ def lending_loop(X: np.ndarray, y: np.ndarray, *, feedback: str = "approved", ex
                     ("n_test", n_test)):
         check_range(v, name, low=1, integer=True)
     check_range(C, "C", low=1e-12)
-    check_range(seed, "seed", low=0, integer=True)
+    seed = check_seed(seed)
     metrics = population_metrics(gain=gain, loss=loss)
     rule = ApproveExplore(gain / (gain + loss), explore=explore, correct=correct)
     need = n_test + n_history + rounds * per_round

