@@ -51,6 +51,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _stop(procs):
+    for p in reversed(procs):
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
 def test_sweep_through_a_separately_started_scheduler_and_worker(tmp_path):
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
@@ -67,25 +78,8 @@ def test_sweep_through_a_separately_started_scheduler_and_worker(tmp_path):
         records = sweep.load_records(tmp_path / sweep.RECORDS)
         assert sorted(r["seed"] for r in records) == [3, 4] and all(r["passed"] for r in records)
     finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        _stop(procs)
     assert all(p.poll() is not None for p in procs)
-
-
-def _stop(procs):
-    for p in reversed(procs):
-        p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
 
 
 def test_killing_a_worker_mid_sweep_loses_no_finished_record(tmp_path):

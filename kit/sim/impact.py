@@ -118,6 +118,16 @@ def outcome_curve(group: ScoreGroup, *, repaid: float = 75.0, default: float = -
     return pd.DataFrame({"selection_rate": rates, "threshold": threshold, "delta_mu": value})
 
 
+def _check_groups_and_changes(groups, repaid: float, default: float) -> None:
+    """The checks shared by ``impact_table`` and ``impact_rounds``."""
+    if isinstance(groups, ScoreGroup) or not isinstance(groups, (list, tuple)) or not groups:
+        raise TypeError(f"groups: expected a non-empty list of ScoreGroup, got {type(groups).__name__}")
+    for g in groups:
+        check_type(g, "groups", ScoreGroup, what="a list of ScoreGroup")
+    check_range(repaid, "repaid", low=-1e12, high=1e12)
+    check_range(default, "default", low=-1e12, high=1e12)
+
+
 def impact_table(groups: list[ScoreGroup], *, loss: float = 4.0, repaid: float = 75.0,
                  default: float = -150.0) -> pd.DataFrame:
     """For every policy and group: selection rate, threshold, ``delta_mu`` and the regime.
@@ -136,12 +146,7 @@ def impact_table(groups: list[ScoreGroup], *, loss: float = 4.0, repaid: float =
     >>> impact_table([g])[["policy", "selection_rate", "delta_mu"]].round(2).values.tolist()[0]
     ['max profit', 0.5, 26.25]
     """
-    if isinstance(groups, ScoreGroup) or not isinstance(groups, (list, tuple)) or not groups:
-        raise TypeError(f"groups: expected a non-empty list of ScoreGroup, got {type(groups).__name__}")
-    for g in groups:
-        check_type(g, "groups", ScoreGroup, what="a list of ScoreGroup")
-    check_range(repaid, "repaid", low=-1e12, high=1e12)
-    check_range(default, "default", low=-1e12, high=1e12)
+    _check_groups_and_changes(groups, repaid, default)
     rows = []
     for policy in POLICIES:
         for g, rate in zip(groups, policy_rates(groups, policy, loss=loss)):
@@ -217,12 +222,7 @@ def impact_rounds(groups: list[ScoreGroup], policy: str, *, rounds: int = 10, lo
     >>> impact_rounds([g], "max profit", rounds=2)["mean"].round(1).tolist()   # lent at 850 only
     [644.2, 641.9, 639.8]
     """
-    if isinstance(groups, ScoreGroup) or not isinstance(groups, (list, tuple)) or not groups:
-        raise TypeError(f"groups: expected a non-empty list of ScoreGroup, got {type(groups).__name__}")
-    for g in groups:
-        check_type(g, "groups", ScoreGroup, what="a list of ScoreGroup")
-    check_range(repaid, "repaid", low=-1e12, high=1e12)
-    check_range(default, "default", low=-1e12, high=1e12)
+    _check_groups_and_changes(groups, repaid, default)
     check_range(rounds, "rounds", low=1, integer=True)
     rows = []
     for t in range(rounds + 1):
