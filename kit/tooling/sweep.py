@@ -155,11 +155,10 @@ def sweep(names: Iterable[str] | None, seeds: list[int], *, scale: str | None = 
     if not resume:
         records_path.write_text("")
     sources = {lesson.stem: lesson.path(root).read_text() for lesson in lessons}
-    digests = {lesson.stem: code_digest(lesson.path(root).read_text()) for lesson in available(root)}
-    done = {_key(r["notebook"], r["seed"], r["scale"]) for r in old
-            if not is_crash(r) and r.get("code") == digests.get(r["notebook"])}
-    old = [r for r in old if _key(r["notebook"], r["seed"], r["scale"]) in done
-           and r.get("code") == digests.get(r["notebook"])]
+    digests = {lesson.stem: code_digest(sources.get(lesson.stem) or lesson.path(root).read_text())
+               for lesson in available(root)}
+    old = [r for r in old if not is_crash(r) and r.get("code") == digests.get(r["notebook"])]
+    done = {_key(r["notebook"], r["seed"], r["scale"]) for r in old}
     if resume:  # rewrite without crashed records and records of older code: they run again
         records_path.write_text("".join(json.dumps(r) + "\n" for r in old))
     todo = [(lesson, s) for lesson in lessons for s in seeds if _key(lesson.stem, s, scale) not in done]
