@@ -111,7 +111,7 @@ def write_report(records: list[dict], out: Path) -> Path:
 CLAIMS_INTRO = """# Claims across seeds
 
 Every Check claim of every notebook, run at the quick scale on many seeds with
-`python -m kit sweep --seeds 0-29 --write-claims` (which rewrites a notebook's section each time
+`python3 run.py kit sweep --seeds 0-29 --write-claims` (which rewrites a notebook's section each time
 that notebook is swept). **held** counts the seeds on which the claim held; the value is the
 figure that decides it; the margin is its smallest distance to the claim's threshold over the
 seeds (negative: it failed there). The wall time is measured inside the sweep, with one

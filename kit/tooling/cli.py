@@ -23,7 +23,9 @@ def _run(args) -> int:
 
     results = run_notebooks(args.names or None, seed=args.seed, scale=args.scale, device=args.device,
                             out=Path(args.out) if args.out else None, store=args.store,
-                            cell_timeout=args.timeout)
+                            cell_timeout=args.timeout, dry_run=args.dry_run)
+    if args.dry_run:
+        return 0
     print()
     print(scoreboard_markdown(results))
     failed = [r.lesson.stem for r in results if not r.ok]
@@ -43,7 +45,9 @@ def _sweep(args) -> int:
     out = Path(args.out) if args.out else repo_root() / "output" / "sweep"
     records = sweep.sweep(args.names or None, seeds, scale=args.scale, device=args.device, out=out,
                           cell_timeout=args.timeout, scheduler=args.scheduler, workers=args.workers,
-                          resume=args.resume)
+                          resume=args.resume, dry_run=args.dry_run)
+    if args.dry_run:
+        return 0
     report = claims.write_report(records, out)
     print(report.read_text())
     print(f"Report: {report}, sweep.html, sweep.json, claims.csv; records: {out / sweep.RECORDS}")
@@ -94,8 +98,15 @@ def _contract(args) -> int:
     return 1 if bad else 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: a user's mistake is not a traceback or a usage dump."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kit", description=__doc__)
+    parser = _Parser(prog="python -m kit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("data", help="list the registered datasets and their provenance")
     run = sub.add_parser("run", help="execute notebooks headless and print the scoreboard")
@@ -105,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--device", choices=["cpu", "auto", "cuda"], default=None,
                      help="override the device (auto: a GPU when present)")
     run.add_argument("--out", default=None, help="output folder (default: output/)")
-    run.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds")
+    run.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds (> 0)")
+    run.add_argument("--dry-run", action="store_true", help="check the arguments, print the plan, run nothing")
     run.add_argument("--store", action="store_true",
                      help="write outputs back into the notebooks (with their own parameters)")
     sw = sub.add_parser("sweep", help="run notebooks over many seeds on Dask; report each claim's hold rate")
@@ -114,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     sw.add_argument("--scale", choices=["quick", "full"], default=None, help="override the scale")
     sw.add_argument("--device", choices=["cpu", "auto", "cuda"], default=None, help="override the device")
     sw.add_argument("--out", default=None, help="output folder (default: output/sweep/)")
-    sw.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds")
+    sw.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds (> 0)")
+    sw.add_argument("--dry-run", action="store_true", help="check the arguments, print the plan, run nothing")
     sw.add_argument("--scheduler", default=None,
                     help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
                          "LocalCluster on this machine)")
@@ -135,8 +148,13 @@ def main(argv: list[str] | None = None) -> int:
                "handout": _handout, "contract": _contract}[args.command]
     try:
         return command(args)
-    except (KeyError, ValueError, TypeError, FileNotFoundError) as exc:  # user errors: one line
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+    except (KeyError, ValueError, TypeError, OSError) as exc:  # user errors: one line
+        if isinstance(exc, KeyError) and exc.args:
+            message = exc.args[0]
+        elif isinstance(exc, OSError) and exc.filename:
+            message = f"{exc.strerror or type(exc).__name__}: {exc.filename}"
+        else:
+            message = str(exc)
         print(f"python -m kit {args.command}: error: {message}", file=sys.stderr)
         return 2
 

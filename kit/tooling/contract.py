@@ -84,7 +84,7 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
     if nb.metadata.get("kernelspec", {}).get("name") != "python3":
         out.append("metadata: kernelspec must name the 'python3' kernel (JupyterLab asks otherwise)")
     if not any(c.get("outputs") for c in code):
-        out.append("outputs: the notebook is stored without outputs (store them with python -m kit run NN --store)")
+        out.append("outputs: the notebook is stored without outputs (store them with python3 run.py kit run NN --store)")
     return out
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 
+from kit._validate import check_seed
 from kit.check import RESULTS_ENV
 from kit.progress import ENV as NO_PROGRESS_ENV
 from kit.tooling.catalogue import Lesson, available, find, repo_root
@@ -119,6 +120,15 @@ class _PeakMemory:
             self._thread.join(timeout=2)
 
 
+def _error_line(exc: Exception) -> str:
+    """One line for a failed cell: ``ename: evalue`` from the kernel, else the last text line."""
+    ename, evalue = getattr(exc, "ename", ""), getattr(exc, "evalue", "")
+    if ename:
+        return f"{ename}: {evalue}" if evalue else ename
+    lines = [ln for ln in re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).splitlines() if ln.strip(" -")]
+    return lines[-1].strip() if lines else type(exc).__name__
+
+
 def execute(nb: nbformat.NotebookNode, cwd: Path, *, cell_timeout: int = CELL_TIMEOUT,
             show_cells: bool = False, desc: str = "",
             env: dict[str, str] | None = None) -> tuple[nbformat.NotebookNode, float, str]:
@@ -141,13 +151,21 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, cell_timeout: int = CELL_TI
         prov = getattr(client.km, "provisioner", None)
         pid = getattr(prov, "pid", None) or getattr(getattr(prov, "process", None), "pid", None)
         with _PeakMemory(pid) as mem:
+            info = client.wait_for_reply(client.kc.kernel_info())
+            if info and "language_info" in info["content"]:  # stored, so JupyterLab need not add it
+                nb.metadata["language_info"] = info["content"]["language_info"]
             cells = list(enumerate(nb.cells))
             for index, cell in progress(cells, desc=desc, disable=not show_cells):
                 try:
                     client.execute_cell(cell, index)
-                except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-                    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()
-                    error = f"cell {index}: {text.splitlines()[-1] if text else type(exc).__name__}"
+                except CellTimeoutError:
+                    error = f"cell {index} timed out after {cell_timeout} s (raise the limit with --timeout)"
+                    break
+                except DeadKernelError:
+                    error = f"cell {index}: the kernel died (out of memory?)"
+                    break
+                except CellExecutionError as exc:
+                    error = f"cell {index}: {_error_line(exc)}"
                     break
         peak = mem.peak / 2**20
     return nb, peak, error
@@ -156,11 +174,12 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, cell_timeout: int = CELL_TI
 def run_notebooks(names: list[str] | None = None, *, seed: int | None = None, scale: str | None = None,
                   device: str | None = None,
                   out: Path | None = None, store: bool = False, cell_timeout: int = CELL_TIMEOUT,
-                  root: Path | None = None, echo=print) -> list[RunResult]:
+                  root: Path | None = None, dry_run: bool = False, echo=print) -> list[RunResult]:
     """Run notebooks headless; write executed copies and the scoreboard into ``out``.
 
     ``store=True`` executes with the notebook's own parameters and writes the outputs back into
-    the notebook itself (how stored outputs are made).
+    the notebook itself (how stored outputs are made). ``dry_run=True`` checks the arguments
+    and prints the plan without running anything.
     """
     root = root or repo_root()
     lessons = [find(n) for n in names] if names else available(root)
@@ -169,8 +188,18 @@ def run_notebooks(names: list[str] | None = None, *, seed: int | None = None, sc
         raise FileNotFoundError(f"names: these notebooks do not exist yet: {missing}")
     if store and (seed is not None or scale is not None or device is not None):
         raise ValueError("store: stored outputs use the notebook's own parameters; drop --seed/--scale/--device")
+    check_timeout(cell_timeout)
+    if seed is not None:
+        seed = check_seed(seed)
     params = {k: v for k, v in (("seed", seed), ("scale", scale), ("device", device)) if v is not None}
     out = Path(out or root / "output")
+    if not store:
+        refuse_sources([out / "notebooks" / lesson.path(root).name for lesson in lessons], root, name="out")
+    if dry_run:
+        where = "back into the notebooks themselves" if store else f"into {out}/"
+        echo(f"would run {len(lessons)} notebook(s) ({', '.join(lesson.stem for lesson in lessons)}) with "
+             f"{params or 'their own parameters'}, writing {where}")
+        return []
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     results: list[RunResult] = []
     from kit.progress import progress
@@ -189,6 +218,37 @@ def run_notebooks(names: list[str] | None = None, *, seed: int | None = None, sc
              + (f"  -> stored in {path.name}" if store and not res.error else ""))
     write_scoreboard(results, out, seed=seed, scale=scale)
     return results
+
+
+def check_timeout(seconds: object, name: str = "timeout") -> int:
+    """A cell timeout: a positive whole number of seconds (0 would switch the limit off).
+
+    >>> check_timeout(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: timeout: expected a positive number of seconds per cell, got 0
+    """
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
+        raise ValueError(f"{name}: expected a positive number of seconds per cell, got {seconds!r}")
+    return seconds
+
+
+def refuse_sources(targets: list[Path], root: Path, *, name: str) -> None:
+    """Refuse to write any of ``targets`` over a source lesson (the notebooks and case studies
+    the course ships); ``name`` is the argument that chose the targets.
+
+    >>> root = repo_root()
+    >>> refuse_sources([root / "notebooks" / "00_welcome.ipynb"], root, name="out")
+    Traceback (most recent call last):
+    ...
+    ValueError: out: would overwrite the source notebook notebooks/00_welcome.ipynb; choose another folder (e.g. output/)
+    """
+    sources = {path.resolve() for folder in ("notebooks", "casestudies") for path in (root / folder).glob("*.ipynb")}
+    for target in targets:
+        if Path(target).resolve() in sources:
+            rel = Path(target).resolve().relative_to(root.resolve())
+            raise ValueError(f"{name}: would overwrite the source notebook {rel}; choose another folder "
+                             "(e.g. output/)")
 
 
 def run_one(lesson: Lesson, nb: nbformat.NotebookNode, cwd: Path, *,

@@ -30,7 +30,9 @@ from pathlib import Path
 
 import nbformat
 
+from kit._validate import check_seed
 from kit.tooling.catalogue import Lesson, available, find, repo_root
+from kit.tooling.runner import check_timeout
 
 RECORDS = "records.jsonl"
 
@@ -130,9 +132,10 @@ def load_records(path: Path) -> list[dict]:
 def sweep(names: Iterable[str] | None, seeds: list[int], *, scale: str | None = None,
           device: str | None = None, out: Path | None = None, cell_timeout: int = 900,
           scheduler: str | None = None, workers: int | None = None, resume: bool = False,
-          echo=print) -> list[dict]:
+          dry_run: bool = False, echo=print) -> list[dict]:
     """Run every selected notebook at every seed on Dask; return all records (old ones too on resume).
 
+    ``dry_run=True`` checks the arguments and prints the plan without running anything.
     Records are appended to ``out / records.jsonl`` as they arrive. Not a doctest (it starts a
     cluster); ``tests/test_sweep.py`` runs it on a LocalCluster and on a separate scheduler.
     """
@@ -148,7 +151,15 @@ def sweep(names: Iterable[str] | None, seeds: list[int], *, scale: str | None = 
         raise FileNotFoundError(f"names: these notebooks do not exist yet: {missing}")
     if not seeds:
         raise ValueError("seeds: expected at least one seed")
+    seeds = [check_seed(s, "seeds") for s in seeds]
+    check_timeout(cell_timeout)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers: expected a positive number of worker processes, got {workers!r}")
     out = Path(out or root / "output" / "sweep")
+    if dry_run:
+        echo(f"would run {len(lessons)} notebook(s) x {len(seeds)} seeds = {len(lessons) * len(seeds)} runs "
+             f"({', '.join(lesson.stem for lesson in lessons)}; seeds {seeds[0]}..{seeds[-1]}) into {out}/")
+        return []
     out.mkdir(parents=True, exist_ok=True)
     records_path = out / RECORDS
     old = load_records(records_path) if resume else []
