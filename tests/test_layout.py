@@ -24,7 +24,6 @@ NO_DOCTEST = {
     "kit.tooling.sweep.run_task": "starts a Jupyter kernel; tests/test_sweep.py",
     "kit.tooling.sweep.sweep": "starts a Dask cluster; tests/test_sweep.py",
     "kit.tooling.claims.write_report": "writes files; tests/test_sweep.py",
-    "kit.tooling.runner.write_scoreboard": "writes files; tests/test_runner.py",
     "kit.tooling.readme.write_all": "writes the READMEs; tests/test_catalogue.py",
     "kit.tooling.readme.render_all": "reads every notebook; tests/test_catalogue.py",
     "kit.tooling.readme.render_notebooks": "reads every notebook; tests/test_catalogue.py",

@@ -29,8 +29,10 @@ def test_cli_runs_a_notebook_and_prints_the_scoreboard(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "| 00_welcome | How to use the kit |" in proc.stdout
-    assert "yes (3/3)" in proc.stdout
+    assert "| pass (3/3) |" in proc.stdout
     assert (tmp_path / "scoreboard.html").exists() and (tmp_path / "notebooks" / "00_welcome.ipynb").exists()
+    assert '<a href="notebooks/00_welcome.ipynb">00_welcome</a>' in (tmp_path / "scoreboard.html").read_text()
+    assert (tmp_path / "scoreboard.png").exists()
     executed = nbformat.read(tmp_path / "notebooks" / "00_welcome.ipynb", as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
 
@@ -51,7 +53,9 @@ def test_cli_fails_when_a_claim_fails(tmp_path):
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "FAILED: 00_welcome" in proc.stderr
     assert "claim(s) failed" in proc.stdout
-    assert "| 00_welcome |" in (tmp_path / "out" / "scoreboard.md").read_text()
+    board = (tmp_path / "out" / "scoreboard.md").read_text()
+    assert "| [00_welcome](notebooks/00_welcome.ipynb) |" in board and "| claim failed (2/3) |" in board
+    assert "- 00_welcome: claim failed: the offline model is good (accuracy >= 0.93) (value 0." in board
 
 
 def test_unknown_notebook_is_named():

@@ -1,4 +1,4 @@
-"""Run notebooks headless and build the scoreboard (``python -m kit run``).
+"""Run notebooks headless and build the scoreboard (``python -m kit run``; see ``scoreboard``).
 
 Each notebook runs in its own kernel with a startup timeout and a per-cell timeout, so one
 hung kernel cannot hang the run. Parameters (``seed``, ``scale``, ...) are injected as a
@@ -9,7 +9,6 @@ kernel process's largest resident set, sampled while it runs.
 from __future__ import annotations
 
 import copy
-import html
 import json
 import keyword
 import os
@@ -26,6 +25,7 @@ from kit._validate import check_seed
 from kit.check import RESULTS_ENV
 from kit.progress import ENV as NO_PROGRESS_ENV
 from kit.tooling.catalogue import Lesson, available, find, repo_root
+from kit.tooling.scoreboard import scoreboard_markdown, write_scoreboard  # noqa: F401 (the CLI imports both from here)
 
 KERNEL_STARTUP_TIMEOUT = 120
 CELL_TIMEOUT = 900
@@ -216,7 +216,7 @@ def run_notebooks(names: list[str] | None = None, *, seed: int | None = None, sc
         echo(f"{'ok  ' if res.ok else 'FAIL'} {lesson.stem:36s} {res.wall_s:6.1f} s {res.peak_mb:7.0f} MB"
              + (f"  {res.error}" if res.error else "")
              + (f"  -> stored in {path.name}" if store and not res.error else ""))
-    write_scoreboard(results, out, seed=seed, scale=scale)
+    write_scoreboard(results, out, seed=seed, scale=scale, stored_root=root if store else None)
     return results
 
 
@@ -269,50 +269,3 @@ def run_one(lesson: Lesson, nb: nbformat.NotebookNode, cwd: Path, *,
         error = "no Check record was written (is the Check cell missing?)"
     ok = not error and bool(record) and record.get("passed", False)
     return executed, RunResult(lesson, ok, wall, peak, error, record)
-
-
-def _cells(res: RunResult) -> list[str]:
-    figs = res.record.get("figures", {})
-    fmt = lambda k: f"{figs[k]:.3f}" if k in figs else "-"  # noqa: E731
-    claims = res.record.get("claims", [])
-    held = f"{sum(c['holds'] for c in claims)}/{len(claims)}" if claims else "-"
-    status = "yes" if res.claims_held else ("error" if res.error else "no")
-    return [res.lesson.stem, res.lesson.step, res.record.get("metric", "-"), fmt("baseline"),
-            fmt("failure"), fmt("mitigated"), f"{status} ({held})", f"{res.wall_s:.1f}",
-            f"{res.peak_mb:.0f}"]
-
-
-HEADER = ["notebook", "survey step", "metric", "baseline", "failure", "mitigated", "claims held",
-          "wall s", "peak MB"]
-
-
-def scoreboard_markdown(results: list[RunResult]) -> str:
-    """The scoreboard as a Markdown table.
-
-    >>> from kit.tooling.catalogue import find
-    >>> scoreboard_markdown([RunResult(find(0), True, 4.2, 180.0)]).splitlines()[2]
-    '| 00_welcome | How to use the kit | - | - | - | - | no (-) | 4.2 | 180 |'
-    """
-    rows = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    rows += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in results]
-    return "\n".join(rows)
-
-
-def write_scoreboard(results: list[RunResult], out: Path, *, seed=None, scale=None) -> Path:
-    """Write ``scoreboard.md`` and ``scoreboard.html`` into ``out``; return the Markdown path."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    note = f"seed: {seed if seed is not None else 'as stored'}; scale: {scale or 'as stored'}"
-    md = f"# Scoreboard\n\n{note}\n\n{scoreboard_markdown(results)}\n"
-    (out / "scoreboard.md").write_text(md)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADER)
-    body = ""
-    for r in results:
-        colour = "#e6f4ea" if r.claims_held else "#fce8e6"
-        body += f'<tr style="background:{colour}">' + "".join(
-            f"<td>{html.escape(c)}</td>" for c in _cells(r)) + "</tr>\n"
-    (out / "scoreboard.html").write_text(
-        "<!doctype html><meta charset='utf-8'><title>Scoreboard</title>"
-        "<style>body{font-family:sans-serif}td,th{padding:4px 8px;border-bottom:1px solid #ccc}</style>"
-        f"<h1>Scoreboard</h1><p>{html.escape(note)}</p><table><tr>{head}</tr>\n{body}</table>\n")
-    return out / "scoreboard.md"
