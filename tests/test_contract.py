@@ -48,12 +48,3 @@ def test_contract_requires_the_visible_assert():
         cell.source = cell.source.replace("assert check.passed, check.failed", "")
     assert any("assert check.passed" in p for p in contract.problems(nb))
 
-
-def test_student_copy_drops_solutions_and_outputs(tmp_path):
-    src = ROOT / "notebooks" / "00_welcome.ipynb"
-    (out,) = contract.handout([src], tmp_path)
-    nb = nbformat.read(out, as_version=4)
-    assert not any("solution" in c.metadata.get("tags", []) for c in nb.cells)
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
-    original = nbformat.read(src, as_version=4)
-    assert len(nb.cells) < len(original.cells)

@@ -1,5 +1,7 @@
 """kit.viz.widgets: every combination precomputed; moving a control swaps to its answer."""
 
+import base64
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -56,3 +58,42 @@ def test_bad_input_names_the_argument(kwargs, match):
 def test_render_must_return_text_or_a_figure():
     with pytest.raises(TypeError, match="render"):
         explorer(lambda k: 3, {"k": [1]})
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _picture(eps):
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.plot([0, eps])
+    return fig
+
+
+def test_display_keeps_the_widget_and_adds_the_opening_picture():
+    ex = explorer(_picture, {"eps": [0.05, 0.15, 0.3]}, value={"eps": 0.15})
+    bundle = ex._repr_mimebundle_()
+    assert set(bundle) == {WIDGET_VIEW, "image/png", "text/plain"}
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(b"\x89PNG") and png == ex.outputs[(0.15,)] != ex.outputs[(0.05,)]
+    assert bundle["text/plain"] == "Explorer: eps = 0.15 (interactive slider; run the notebook to change it)"
+
+
+def test_display_of_text_shows_the_opening_text():
+    ex = explorer(lambda eps, method: f"{method}: {eps}", {"eps": [0.1, 0.2], "method": ["fgsm", "pgd"]},
+                  value={"method": "pgd"})
+    bundle = ex._repr_mimebundle_()
+    assert set(bundle) == {WIDGET_VIEW, "text/plain"}
+    assert bundle["text/plain"].splitlines() == [
+        "Explorer: eps = 0.1, method = pgd (interactive slider and dropdown; run the notebook to change them)",
+        "pgd: 0.1"]
+
+
+def test_html_export_without_widget_state_shows_the_picture():
+    nbformat = pytest.importorskip("nbformat")
+    nbconvert = pytest.importorskip("nbconvert")
+    ex = explorer(_picture, {"eps": [0.1, 0.2]}, value={"eps": 0.2})
+    cell = nbformat.v4.new_code_cell("ex", outputs=[nbformat.v4.new_output(
+        "display_data", data=ex._repr_mimebundle_())])
+    html, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.v4.new_notebook(cells=[cell]))
+    assert f'src="data:image/png;base64,{base64.b64encode(ex.outputs[(0.2,)]).decode()}"' in html
+    assert "VBox(" not in html

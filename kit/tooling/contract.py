@@ -1,4 +1,5 @@
-"""The notebook contract (see CONTRIBUTING.md), checked; and student copies without solutions.
+"""The notebook contract (see CONTRIBUTING.md), checked; and student copies with answer cells
+in place of the solutions.
 
 >>> import nbformat
 >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Empty")])
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import nbformat
 
+from kit.tooling import catalogue
+
 HEADER_LABELS = ("What breaks", "How we measure it", "What fixes it", "Survey", "Objectives", "Runtime")
 SECTIONS = ("## Check", "## Summary", "## Exercises", "## Further reading")
 FORBIDDEN = {
@@ -24,6 +27,9 @@ FORBIDDEN = {
     r"""["'](/(home|root|tmp|Users|work|usr|opt|mnt)/|[A-Za-z]:\\\\)""": "uses an absolute path",
 }
 IGNORE_MARK = "# NBVAL_IGNORE_OUTPUT"
+ANSWER_TAG = "answer"
+README_MARK = ("*This file is rewritten by `python -m kit handout` each time it runs: "
+               "edits here are lost.*")
 
 
 def _tags(cell) -> list[str]:
@@ -93,18 +99,51 @@ def check_file(path: Path) -> list[str]:
     return problems(nbformat.read(Path(path), as_version=4))
 
 
-def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy without solution cells and without outputs, for handing out.
+def _exercise_count(nb: nbformat.NotebookNode) -> int:
+    """How many numbered exercises (lines ``1. ...``) the Exercises section lists."""
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown" and "solution" not in _tags(c))
+    section = re.search(r"^## Exercises\b(.*?)(?=^## |\Z)", text, re.M | re.S)
+    return len(re.findall(r"^\d+\.\s", section.group(1), re.M)) if section else 0
 
-    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Q"),
-    ...     nbformat.v4.new_markdown_cell("A", metadata={"tags": ["solution"]})])
-    >>> [c.source for c in student_copy(nb).cells]
-    ['Q']
+
+def _answer_cell(solution: nbformat.NotebookNode, number: int | None) -> nbformat.NotebookNode:
+    """An empty cell, tagged ``answer``, where the learner answers exercise ``number`` (when
+    known), which ``solution`` solves: a code cell when the solution is code or shows code (a
+    python block inside its ``<details>``), a markdown cell otherwise."""
+    meta = {"tags": [ANSWER_TAG]}
+    which = f" to exercise {number}" if number else ""
+    if solution.cell_type == "code" or re.search(r"^\s*```\s*py(thon)?\b", solution.source, re.M):
+        return nbformat.v4.new_code_cell(f"# your answer{which}", metadata=meta)
+    return nbformat.v4.new_markdown_cell(f"*Your answer{which}:*", metadata=meta)
+
+
+def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy for handing out: each solution cell replaced by an empty answer cell, no outputs.
+
+    When there is one solution per numbered exercise, each answer cell names its exercise.
+
+    >>> solution = {"tags": ["solution"]}
+    >>> nb = nbformat.v4.new_notebook(cells=[
+    ...     nbformat.v4.new_markdown_cell("## Exercises"),
+    ...     nbformat.v4.new_markdown_cell("1. Why does it fail?"),
+    ...     nbformat.v4.new_markdown_cell("<details>It never saw the scaler.</details>", metadata=solution),
+    ...     nbformat.v4.new_markdown_cell("2. Measure it."),
+    ...     nbformat.v4.new_code_cell("model.score(X_test, y_test)", metadata=solution)])
+    >>> copy = student_copy(nb)
+    >>> [c.source for c in copy.cells[1:]]
+    ['1. Why does it fail?', '*Your answer to exercise 1:*', '2. Measure it.', '# your answer to exercise 2']
+    >>> [(c.cell_type, c.metadata.tags) for c in copy.cells[2::2]]
+    [('markdown', ['answer']), ('code', ['answer'])]
     """
     out = nbformat.from_dict(nbformat.v4.new_notebook())
-    out.metadata = nb.metadata
+    out.metadata = nbformat.from_dict(nb.metadata)
+    out.metadata.pop("widgets", None)  # widget state belongs to the outputs
+    numbered = sum("solution" in _tags(cell) for cell in nb.cells) == _exercise_count(nb)
+    answered = 0
     for cell in nb.cells:
         if "solution" in _tags(cell):
+            answered += 1
+            out.cells.append(_answer_cell(cell, answered if numbered else None))
             continue
         cell = nbformat.from_dict(dict(cell))
         if cell.cell_type == "code":
@@ -113,13 +152,91 @@ def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return out
 
 
+def _lesson_folders(sources: list[Path]) -> set[Path]:
+    """The folders holding lessons: each source's folder and its sibling lesson folders."""
+    names = {lesson.folder for lesson in catalogue.ALL}
+    folders = {src.parent for src in sources}
+    return folders | {folder.parent / name for folder in folders for name in names}
+
+
+def _title(nb: nbformat.NotebookNode) -> str:
+    head = nb.cells[0].source.strip().splitlines() if nb.cells else []
+    return head[0].lstrip("# ").strip() if head else "(untitled)"
+
+
+def _readme(titles: dict[str, str]) -> str:
+    """The handout folder's README: what the copies are, how to open them, which lessons
+    (``titles``: file name -> title, for every notebook in the folder)."""
+    lessons = "\n".join(f"- `{name}`: {title}" for name, title in titles.items())
+    return f"""{README_MARK}
+
+# Student copies of the deploy-ml-kit lessons
+
+Each notebook here is a lesson of the kit without its solutions and without outputs. Under
+each exercise an empty cell, tagged `answer`, waits for your answer (a code cell where the
+exercise asks for code). Run a notebook from top to bottom: its **Check** cell asserts the
+lesson's claims, so you know your run reproduced them.
+
+## Opening them
+
+The copies do not stand alone: they import the project's library (`kit/`) and its pinned
+packages, and the datasets ship inside those packages. Put this folder inside the project
+folder (the deploy-ml-kit checkout) if it is not there already, then from the project folder
+run
+
+```bash
+python3 run.py lab
+```
+
+which sets up the environment the first time (a few minutes) and opens JupyterLab on the
+project; open this folder in JupyterLab's file browser. JupyterLab shows only what is inside
+the project folder.
+
+## Solutions
+
+The original notebooks (`notebooks/` and `casestudies/` in the project) keep every solution,
+under each exercise in a collapsed **Solution** block.
+
+## Lessons in this folder
+
+{lessons}
+"""
+
+
 def handout(sources: list[Path], out: Path) -> list[Path]:
-    """Write student copies of ``sources`` into ``out``; return the written paths."""
-    out = Path(out)
+    """Write student copies of ``sources`` into the folder ``out`` and (re)write its README.md,
+    which lists every notebook in ``out``; return the written paths (the README last).
+
+    Refuses, before writing anything, an ``out`` that is a file, that is or lies inside a folder
+    of lessons (the copies would replace the lessons, or run as lessons in the test suite), or
+    that holds a README.md this function did not write.
+    """
+    out, sources = Path(out), [Path(src) for src in sources]
+    if not sources:
+        raise ValueError("sources: expected at least one notebook")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out: {out} is a file; expected a folder")
+    for src in sources:
+        if not src.is_file():
+            raise FileNotFoundError(f"sources: {src} does not exist")
+    where = out.resolve()
+    for folder in _lesson_folders([src.resolve() for src in sources]):
+        if where == folder:
+            raise ValueError(f"out: {out} is the lesson folder {folder}, where the copies would overwrite "
+                             "or sit among the lessons; expected another folder, e.g. student/")
+        if folder in where.parents:
+            raise ValueError(f"out: {out} lies inside the lesson folder {folder}, where the notebook tests "
+                             "would run the copies as lessons; expected a folder outside it, e.g. student/")
+    readme = out / "README.md"
+    if readme.exists() and not readme.read_text().startswith(README_MARK):
+        raise ValueError(f"out: {readme} exists and was not written by handout; expected a new folder "
+                         "or one a previous handout wrote")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for src in sources:
-        target = out / Path(src).name
+        target = out / src.name
         nbformat.write(student_copy(nbformat.read(src, as_version=4)), target)
         written.append(target)
-    return written
+    titles = {p.name: _title(nbformat.read(p, as_version=4)) for p in sorted(out.glob("*.ipynb"))}
+    readme.write_text(_readme(titles))
+    return [*written, readme]

@@ -11,6 +11,7 @@ Used by notebooks 03, 14, 15, 21, 22, 23 and 24 (plumbing a learner may skip).
 
 from __future__ import annotations
 
+import base64
 import io
 import itertools
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +39,15 @@ def to_png(fig: Any, *, dpi: int = 70) -> bytes:
     return buf.getvalue()
 
 
+def _kind(options: tuple) -> str:
+    """The control that offers ``options``: a checkbox, a slider (numbers) or a dropdown."""
+    if all(isinstance(o, bool) for o in options):
+        return "checkbox"
+    if all(isinstance(o, (int, float)) for o in options):
+        return "slider"
+    return "dropdown"
+
+
 def _as_output(value: Any, dpi: int) -> bytes | str:
     if isinstance(value, str):
         return value
@@ -52,9 +62,15 @@ def _as_output(value: Any, dpi: int) -> bytes | str:
 class Explorer:
     """Controls and their precomputed outputs; ``widget()`` builds the ipywidgets view.
 
+    Displayed in a notebook, it shows the widget to a live kernel and, to a reader without one
+    (a code host, an HTML export), the output of the setting it opens on.
+
     >>> ex = Explorer({"k": (1, 2)}, {(1,): "one", (2,): "two"}, (2,))
     >>> ex, ex.widget().children[1].value
     (Explorer(k: 2; 2 precomputed outputs), 'two')
+    >>> print(ex._repr_mimebundle_()["text/plain"])
+    Explorer: k = 2 (interactive slider; run the notebook to change it)
+    two
 
     Attributes
     ----------
@@ -74,9 +90,10 @@ class Explorer:
 
         ctrls = []
         for (name, options), start in zip(self.controls.items(), self.value):
-            if all(isinstance(o, bool) for o in options):
+            kind = _kind(options)
+            if kind == "checkbox":
                 ctrls.append(widgets.Checkbox(value=start, description=name))
-            elif all(isinstance(o, (int, float)) for o in options):
+            elif kind == "slider":
                 ctrls.append(widgets.SelectionSlider(options=list(options), value=start, description=name,
                                                      style={"description_width": "initial"}))
             else:
@@ -93,8 +110,26 @@ class Explorer:
             c.observe(show, "value")
         return widgets.VBox([widgets.HBox(ctrls), view])
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget()._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget, plus the first setting's output for viewers without a kernel.
+
+        A live JupyterLab shows the widget: ipywidgets registers the widget view at rank -10,
+        ahead of every built-in renderer (images rank 90). Readers without a kernel (a code host,
+        nbconvert's HTML of a notebook stored without widget state) skip the widget view and
+        show the ``image/png`` picture (or the text) of the setting the widget opens on.
+        """
+        bundle = self.widget()._repr_mimebundle_(**kwargs)
+        first = self.outputs[self.value]
+        kinds = " and ".join(dict.fromkeys(_kind(options) for options in self.controls.values()))
+        setting = ", ".join(f"{name} = {v}" for name, v in zip(self.controls, self.value))
+        note = (f"Explorer: {setting} (interactive {kinds}; run the notebook to change "
+                f"{'it' if len(self.controls) == 1 else 'them'})")
+        if isinstance(first, str):
+            bundle["text/plain"] = f"{note}\n{first}"
+        else:
+            bundle["image/png"] = base64.b64encode(first).decode("ascii")
+            bundle["text/plain"] = note
+        return bundle
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k}: {len(v)}" for k, v in self.controls.items())
@@ -120,7 +155,8 @@ def explorer(render: Callable[..., Any], controls: Mapping[str, Sequence[Any]], 
     Returns
     -------
     Explorer
-        Displaying it in a notebook shows the widget.
+        Displaying it in a notebook shows the widget, and a static copy of the first setting's
+        output where no kernel runs.
 
     Examples
     --------
