@@ -104,3 +104,13 @@ def test_cli_refuses_in_one_line(argv, message, monkeypatch, capsys):
     assert captured.out == ""
     assert captured.err.startswith(f"python -m kit handout: error: {message}")
     assert captured.err.count("\n") == 1
+
+
+def test_handout_keeps_a_students_answers_unless_forced(tmp_path):
+    out = tmp_path / "student"
+    (copy_path, _) = contract.handout([WELCOME], out)
+    copy_path.write_text("a student's answers")
+    _refused(out, r"^out: .*00_welcome\.ipynb exists and may hold a student's answers")
+    assert copy_path.read_text() == "a student's answers"
+    contract.handout([WELCOME], out, force=True)
+    assert "answer" in copy_path.read_text() and copy_path.read_text() != "a student's answers"

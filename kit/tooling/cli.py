@@ -78,7 +78,7 @@ def _handout(args) -> int:
 
     root = catalogue.repo_root()
     lessons = [catalogue.find(n) for n in args.names] if args.names else catalogue.available(root)
-    for path in contract.handout([lesson.path(root) for lesson in lessons], Path(args.out)):
+    for path in contract.handout([lesson.path(root) for lesson in lessons], Path(args.out), force=args.force):
         print(f"wrote {path}")
     return 0
 
@@ -141,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     hand = sub.add_parser("handout", help="student copies without solutions or outputs")
     hand.add_argument("names", nargs="*")
     hand.add_argument("--out", default="student", help="output folder (default: student/)")
+    hand.add_argument("--force", action="store_true", help="overwrite student copies already in --out")
     con = sub.add_parser("contract", help="check notebooks against the notebook contract")
     con.add_argument("names", nargs="*")
     args = parser.parse_args(argv)

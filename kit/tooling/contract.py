@@ -28,7 +28,7 @@ FORBIDDEN = {
 }
 IGNORE_MARK = "# NBVAL_IGNORE_OUTPUT"
 ANSWER_TAG = "answer"
-README_MARK = ("*This file is rewritten by `python -m kit handout` each time it runs: "
+README_MARK = ("*This file is rewritten by `python3 run.py kit handout` each time it runs: "
                "edits here are lost.*")
 
 
@@ -89,6 +89,9 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
             out.append(f"code cell {i}: a widget cell must start with '{IGNORE_MARK}'")
     if nb.metadata.get("kernelspec", {}).get("name") != "python3":
         out.append("metadata: kernelspec must name the 'python3' kernel (JupyterLab asks otherwise)")
+    if nb.metadata.get("language_info", {}).get("name") != "python":
+        out.append("metadata: language_info is missing (JupyterLab adds it on open, dirtying the file; "
+                   "store outputs with python3 run.py kit run NN --store)")
     if not any(c.get("outputs") for c in code):
         out.append("outputs: the notebook is stored without outputs (store them with python3 run.py kit run NN --store)")
     return out
@@ -180,17 +183,12 @@ lesson's claims, so you know your run reproduced them.
 ## Opening them
 
 The copies do not stand alone: they import the project's library (`kit/`) and its pinned
-packages, and the datasets ship inside those packages. Put this folder inside the project
-folder (the deploy-ml-kit checkout) if it is not there already, then from the project folder
-run
-
-```bash
-python3 run.py lab
-```
-
-which sets up the environment the first time (a few minutes) and opens JupyterLab on the
-project; open this folder in JupyterLab's file browser. JupyterLab shows only what is inside
-the project folder.
+packages, and the datasets ship inside those packages. In the project folder (the
+deploy-ml-kit checkout), run `python3 run.py lab` once: it sets up the environment the first
+time (a few minutes), creates `my-work/notebooks/` with a copy of every lesson, and opens
+JupyterLab there. Then put these notebooks into `my-work/notebooks/`, replacing the copies of
+the same name (JupyterLab's file browser takes uploads, or copy the files), and open them.
+`run.py lab` never overwrites a file in `my-work/`, so your answers stay yours.
 
 ## Solutions
 
@@ -203,13 +201,14 @@ under each exercise in a collapsed **Solution** block.
 """
 
 
-def handout(sources: list[Path], out: Path) -> list[Path]:
+def handout(sources: list[Path], out: Path, *, force: bool = False) -> list[Path]:
     """Write student copies of ``sources`` into the folder ``out`` and (re)write its README.md,
     which lists every notebook in ``out``; return the written paths (the README last).
 
     Refuses, before writing anything, an ``out`` that is a file, that is or lies inside a folder
     of lessons (the copies would replace the lessons, or run as lessons in the test suite), or
-    that holds a README.md this function did not write.
+    that holds a README.md this function did not write. A student copy already in ``out`` may
+    hold a student's answers: it is refused too unless ``force=True``.
     """
     out, sources = Path(out), [Path(src) for src in sources]
     if not sources:
@@ -231,6 +230,10 @@ def handout(sources: list[Path], out: Path) -> list[Path]:
     if readme.exists() and not readme.read_text().startswith(README_MARK):
         raise ValueError(f"out: {readme} exists and was not written by handout; expected a new folder "
                          "or one a previous handout wrote")
+    existing = [out / src.name for src in sources if (out / src.name).exists()]
+    if existing and not force:
+        raise ValueError(f"out: {existing[0]} exists and may hold a student's answers; choose another folder "
+                         "or overwrite with --force")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for src in sources:
