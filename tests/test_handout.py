@@ -106,11 +106,15 @@ def test_cli_refuses_in_one_line(argv, message, monkeypatch, capsys):
     assert captured.err.count("\n") == 1
 
 
-def test_handout_keeps_a_students_answers_unless_forced(tmp_path):
+def test_handout_replaces_untouched_copies_and_keeps_a_students_answers_unless_forced(tmp_path):
     out = tmp_path / "student"
     (copy_path, _) = contract.handout([WELCOME], out)
-    copy_path.write_text("a student's answers")
-    _refused(out, r"^out: .*00_welcome\.ipynb exists and may hold a student's answers")
-    assert copy_path.read_text() == "a student's answers"
+    contract.handout([WELCOME], out)                     # untouched since written: replaced quietly
+    nb = nbformat.read(copy_path, as_version=4)
+    answer = next(c for c in nb.cells if "answer" in _tags(c))
+    answer.source = "my answer"                          # a student writes an answer
+    nbformat.write(nb, copy_path)
+    _refused(out, r"^out: .*00_welcome\.ipynb has changed since handout wrote it")
+    assert "my answer" in copy_path.read_text()
     contract.handout([WELCOME], out, force=True)
-    assert "answer" in copy_path.read_text() and copy_path.read_text() != "a student's answers"
+    assert "my answer" not in copy_path.read_text()

@@ -9,6 +9,8 @@ in place of the solutions.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -155,6 +157,21 @@ def student_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return out
 
 
+def _cells_digest(nb: nbformat.NotebookNode) -> str:
+    """A digest of the cells' types and sources: it changes when a student writes an answer."""
+    cells = [(c.cell_type, c.source) for c in nb.cells]
+    return hashlib.sha256(json.dumps(cells).encode()).hexdigest()[:16]
+
+
+def _untouched(path: Path) -> bool:
+    """Whether the student copy at ``path`` is still as handout wrote it (no answers typed)."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:
+        return False
+    return nb.metadata.get("kit_handout", {}).get("cells") == _cells_digest(nb)
+
+
 def _lesson_folders(sources: list[Path]) -> set[Path]:
     """The folders holding lessons: each source's folder and its sibling lesson folders."""
     names = {lesson.folder for lesson in catalogue.ALL}
@@ -207,8 +224,9 @@ def handout(sources: list[Path], out: Path, *, force: bool = False) -> list[Path
 
     Refuses, before writing anything, an ``out`` that is a file, that is or lies inside a folder
     of lessons (the copies would replace the lessons, or run as lessons in the test suite), or
-    that holds a README.md this function did not write. A student copy already in ``out`` may
-    hold a student's answers: it is refused too unless ``force=True``.
+    that holds a README.md this function did not write. A student copy already in ``out`` is
+    replaced only if it is unchanged since handout wrote it (else it may hold a student's
+    answers, and ``force=True`` is needed).
     """
     out, sources = Path(out), [Path(src) for src in sources]
     if not sources:
@@ -230,15 +248,17 @@ def handout(sources: list[Path], out: Path, *, force: bool = False) -> list[Path
     if readme.exists() and not readme.read_text().startswith(README_MARK):
         raise ValueError(f"out: {readme} exists and was not written by handout; expected a new folder "
                          "or one a previous handout wrote")
-    existing = [out / src.name for src in sources if (out / src.name).exists()]
-    if existing and not force:
-        raise ValueError(f"out: {existing[0]} exists and may hold a student's answers; choose another folder "
-                         "or overwrite with --force")
+    edited = [out / src.name for src in sources if (out / src.name).exists() and not _untouched(out / src.name)]
+    if edited and not force:
+        raise ValueError(f"out: {edited[0]} has changed since handout wrote it (a student's answers?); "
+                         "choose another folder or overwrite with --force")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for src in sources:
         target = out / src.name
-        nbformat.write(student_copy(nbformat.read(src, as_version=4)), target)
+        copy = student_copy(nbformat.read(src, as_version=4))
+        copy.metadata["kit_handout"] = {"cells": _cells_digest(copy)}  # tells a later run it is untouched
+        nbformat.write(copy, target)
         written.append(target)
     titles = {p.name: _title(nbformat.read(p, as_version=4)) for p in sorted(out.glob("*.ipynb"))}
     readme.write_text(_readme(titles))
