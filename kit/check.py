@@ -123,7 +123,10 @@ class Check:
         except Exception as exc:  # numpy arrays of several values land here
             raise ValueError(f"holds: expected a single truth value, got {holds!r}") from exc
         if value is not None and not isinstance(value, str):
-            value = float(value)
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise TypeError(f"value: expected a number, a string or None, got {type(value).__name__}") from None
         if threshold is not None:
             if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or math.isnan(threshold):
                 raise ValueError(f"threshold: expected a finite number, got {threshold!r}")

@@ -77,8 +77,10 @@ def confusion_pairs(y_true: Any, y_pred: Any, *, top: int | None = None) -> dict
     {(1, 7): 0.5, (6, 9): 0.25}
     """
     yt, yp = _labels(y_true, y_pred)
-    if top is not None and (not isinstance(top, int) or top < 1):
-        raise ValueError(f"top: expected a positive int or None, got {top!r}")
+    if top is not None:
+        if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+            raise ValueError(f"top: expected a positive int or None, got {top!r}")
+        top = int(top)
     classes = np.unique(yt).tolist()
     rates = {(int(a), int(b)): pair_confusion(yt, yp, a, b)
              for i, a in enumerate(classes) for b in classes[i + 1:]}

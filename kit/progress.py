@@ -6,9 +6,12 @@ stored outputs stay byte-for-byte reproducible; a learner running the notebook s
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Iterable
 from typing import TypeVar
+
+from kit._validate import check_flag, check_type
 
 T = TypeVar("T")
 ENV = "KIT_NO_PROGRESS"
@@ -20,8 +23,16 @@ def progress(iterable: Iterable[T], *, desc: str = "", total: int | None = None,
 
     >>> list(progress(range(3), disable=True))
     [0, 1, 2]
+    >>> progress(3)
+    Traceback (most recent call last):
+    ...
+    TypeError: iterable: expected an iterable, got int
     """
-    if disable or os.environ.get(ENV) == "1":
+    check_type(iterable, "iterable", Iterable, what="an iterable")
+    check_type(desc, "desc", str)
+    if total is not None:
+        check_type(total, "total", numbers.Real, what="a number of items or None")
+    if check_flag(disable, "disable") or os.environ.get(ENV) == "1":
         return iterable
     from tqdm.auto import tqdm
 

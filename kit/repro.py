@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kit._validate import check_choice, check_range, check_seed
+from kit._validate import check_choice, check_flag, check_range, check_seed, check_type
 
 SCALES = ("quick", "full")
 
@@ -38,6 +38,7 @@ class Session:
 
     def rng(self, offset: int = 0) -> np.random.Generator:
         """A fresh numpy generator derived from the session seed (``offset`` gives independent streams)."""
+        check_range(offset, "offset", low=0, integer=True)
         return np.random.default_rng([self.seed, offset])
 
     def __repr__(self) -> str:
@@ -76,9 +77,11 @@ def setup(seed: int = 0, *, scale: str = "quick", device: str = "cpu", threads: 
     True
     """
     seed = check_seed(seed)
-    check_choice(scale, "scale", SCALES)
-    check_choice(device, "device", ("cpu", "cuda", "auto"))
-    check_range(threads, "threads", low=1, integer=True)
+    for name, value, choices in (("scale", scale, SCALES), ("device", device, ("cpu", "cuda", "auto"))):
+        check_type(value, name, str, what=f"one of {list(choices)}")
+        check_choice(value, name, choices)
+    threads = int(check_range(threads, "threads", low=1, high=1024, integer=True))
+    torch = check_flag(torch, "torch")
     random.seed(seed)
     np.random.seed(seed % 2**32)
     # numpy/scipy/sklearn BLAS pools too: multi-threaded BLAS on a shared 2-core machine is

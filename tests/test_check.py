@@ -61,3 +61,9 @@ def test_claim_rejects_arrays():
 def test_constructor_validates():
     with pytest.raises(ValueError, match="notebook"):
         Check("", metric="m")
+
+
+@pytest.mark.parametrize("value", [object(), [], [[0.0, 1.0]]])
+def test_claim_value_that_is_not_a_number_is_named(value):
+    with pytest.raises(TypeError, match="^value: expected a number"):
+        Check("99_test", metric="m").claim("x", True, value=value)

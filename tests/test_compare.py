@@ -48,3 +48,19 @@ def test_bad_input_names_the_argument(runs):
         policy_table({"x": 1})
     with pytest.raises(TypeError, match="period"):
         error_by(runs["never"], "year")
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"runs": 3}, TypeError, "runs"),
+    ({"runs": {"x": "not a result"}}, TypeError, "runs"),
+    ({"column": ["error"]}, TypeError, "column"),
+    ({"absolute": np.zeros(2)}, TypeError, "absolute"),
+])
+def test_bad_policy_table_arguments_are_named(runs, kwargs, error, name):
+    with pytest.raises(error, match=f"^{name}: "):
+        policy_table(**{"runs": runs, **kwargs})
+
+
+def test_error_by_names_its_result():
+    with pytest.raises(TypeError, match="^result: expected a ReplayResult"):
+        error_by(None, lambda b: b)

@@ -115,3 +115,18 @@ def test_alarm_report():
     assert np.isnan(alarm_report([], [10], max_delay=5).mean_delay)
     with pytest.raises(ValueError, match="max_delay"):
         alarm_report([1], [1], max_delay=-1)
+
+
+@pytest.mark.parametrize("call, error, name", [
+    (lambda: KSDrift(np.zeros((5, 2)), correction=np.zeros(2)), TypeError, "correction"),
+    (lambda: list(observations(DDM(), 3)), TypeError, "state"),
+    (lambda: alarm_positions(DDM(), 5), TypeError, "stream"),
+    (lambda: alarm_positions(DDM(), "bogus"), TypeError, "stream"),
+    (lambda: alarm_positions(DDM(), np.zeros((4, 5))), TypeError, "stream"),   # rows are not 0/1 errors
+    (lambda: alarm_report(None, [200], max_delay=150), ValueError, "alarms"),
+    (lambda: alarm_report([50], np.zeros((2, 2)), max_delay=150), ValueError, "changes"),
+    (lambda: alarm_report([50], ["a"], max_delay=150), TypeError, "changes"),
+])
+def test_bad_detector_arguments_are_named(call, error, name):
+    with pytest.raises(error, match=f"^{name}: "):
+        call()

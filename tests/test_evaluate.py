@@ -37,3 +37,10 @@ def test_bad_input_names_the_argument():
         pair_confusion([6, 9], [6], 6, 9)
     with pytest.raises(ValueError, match="top"):
         confusion_pairs([1, 2], [1, 2], top=0)
+
+
+def test_top_takes_a_numpy_integer_and_refuses_a_bool():
+    y_true, y_pred = [6, 6, 9, 9, 1, 7], [9, 6, 9, 9, 7, 7]
+    assert confusion_pairs(y_true, y_pred, top=np.int64(1)) == confusion_pairs(y_true, y_pred, top=1)
+    with pytest.raises(ValueError, match="^top: "):
+        confusion_pairs(y_true, y_pred, top=True)

@@ -44,3 +44,10 @@ def test_bad_input_names_the_argument():
         drift_gate(Flip(), np.zeros((20, 4, 4)), np.repeat([0, 1], 5))
     with pytest.raises(ValueError, match="class"):
         drift_gate(Flip(), np.zeros((20, 4, 4)), np.r_[np.zeros(16), np.ones(4)].astype(int))
+
+
+@pytest.mark.parametrize("name", [float("nan"), np.zeros(2)])
+def test_a_label_that_is_not_text_is_refused(name):
+    # a NaN name used to land in GateResult.transform unremarked
+    with pytest.raises(TypeError, match="^name: "):
+        drift_gate(Flip(), np.zeros((20, 4, 4)), np.repeat([0, 1], 10), n_per_class=5, name=name)

@@ -78,3 +78,12 @@ def test_rounds_are_deterministic_and_shaped(groups):
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises((ValueError, TypeError), match=name):
         call()
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"policy": np.zeros(2)}, TypeError, "policy"),
+    ({"rounds": 2**70}, ValueError, "rounds"),       # used to run for ever
+])
+def test_bad_impact_rounds_arguments_are_named(kwargs, error, name):
+    with pytest.raises(error, match=f"^{name}: "):
+        impact.impact_rounds(**{"groups": [toy()], "policy": "max profit", **kwargs})

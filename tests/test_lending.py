@@ -98,3 +98,31 @@ def test_lending_bad_input_names_the_argument(kw, name):
 def test_rule_and_metrics_bad_input(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"correct": np.zeros(2)}, TypeError, "correct"),
+    ({"feedback": np.zeros(2)}, ValueError, "feedback"),
+    ({"n_test": 1}, ValueError, "n_test"),           # one held-out row: no AUC (was a silent NaN)
+    ({"n_history": 1}, ValueError, "n_history"),     # one outcome: the launch model cannot fit
+])
+def test_bad_lending_loop_arguments_are_named(kwargs, error, name):
+    X, y = _toy(n=600)
+    with pytest.raises(error, match=f"^{name}: "):
+        lending.lending_loop(X, y, **{"rounds": 1, "per_round": 100, "n_test": 100, "n_history": 100, **kwargs})
+
+
+def test_lending_loop_wants_0_1_outcomes():
+    X, y = _toy(n=600)
+    with pytest.raises(ValueError, match="^y: expected 0/1 outcomes"):
+        lending.lending_loop(X, y + 100, rounds=1, per_round=100, n_test=100)
+
+
+@pytest.mark.parametrize("call, error, name", [
+    (lambda: lending.ApproveExplore(0.2, correct=np.zeros(2)), TypeError, "correct"),
+    (lambda: lending.ApproveExplore(0.2)(np.zeros((3, 2)), None, np.random.default_rng(0)), ValueError, "y_score"),
+    (lambda: lending.ApproveExplore(0.2)(np.zeros(3), None, 0), TypeError, "rng"),
+])
+def test_bad_approve_explore_arguments_are_named(call, error, name):
+    with pytest.raises(error, match=f"^{name}: "):
+        call()

@@ -62,3 +62,13 @@ def test_precinct_rates_drops_unknown_precinct():
     np.testing.assert_allclose(r.values, [0.25, 0.5])
     with pytest.raises(ValueError, match="df: expected a column 'precinct'"):
         policing.precinct_rates(df.drop(columns="precinct"))
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"df": np.zeros((3, 2))}, TypeError, "df"),
+    ({"column": ["precinct"]}, TypeError, "column"),
+])
+def test_bad_precinct_rates_arguments_are_named(kwargs, error, name):
+    df = pd.DataFrame({"precinct": [1, 2], "response_datetime": ["2016/01/01 10:00", "2016/01/02 10:00"]})
+    with pytest.raises(error, match=f"^{name}: "):
+        policing.precinct_rates(**{"df": df, **kwargs})

@@ -230,3 +230,31 @@ def test_bad_reveal_seed_holdout_name_the_argument(kw, match):
 def test_oracle_bad_input_names_the_argument():
     with pytest.raises(TypeError, match="at: expected a sequence of batch labels"):
         Oracle(2008)
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"batches": 3}, ValueError, "batches"),
+    ({"batches": np.zeros((300, 2))}, ValueError, "batches"),
+    ({"metrics": "auc"}, TypeError, "metrics"),
+    ({"metrics": {"auc": 1}}, TypeError, "metrics"),
+    ({"holdout_metrics": 3.0}, TypeError, "holdout_metrics"),
+    ({"keep_models": np.zeros(3)}, TypeError, "keep_models"),
+    ({"window": 1}, ValueError, "window"),   # one row, one class: the fit's error names window
+])
+def test_bad_replay_arguments_are_named(kwargs, error, name):
+    X, y, t = _flip(n_batches=3, size=100)
+    batches = kwargs.pop("batches", t)
+    with pytest.raises(error, match=f"^{name}: "):
+        replay(LogisticRegression, X, y, batches, policy=Never(), **kwargs)
+
+
+@pytest.mark.parametrize("policy", [Periodic(1), Oracle(at=[1]), OnDrift(CalibrationDrift())])
+def test_policy_update_names_a_bad_state(policy):
+    with pytest.raises(TypeError, match="^state: expected a BatchState"):
+        policy.update(3)
+
+
+@pytest.mark.parametrize("at", [[np.zeros(2)], [float("nan")]])
+def test_oracle_refuses_labels_no_batch_can_equal(at):
+    with pytest.raises(ValueError, match="^at: "):
+        Oracle(at=at)

@@ -44,3 +44,24 @@ def test_auto_device_falls_back_to_cpu_or_takes_gpu():
 
 def test_package_exports():
     assert kit.setup is setup and kit.Check.__name__ == "Check"
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"scale": np.zeros(2)}, TypeError, "scale"),
+    ({"device": np.zeros(2)}, TypeError, "device"),
+    ({"threads": 2**70}, ValueError, "threads"),
+    ({"torch": np.zeros(2)}, TypeError, "torch"),
+])
+def test_bad_setup_arguments_start_with_their_name(kwargs, error, name):
+    with pytest.raises(error, match=f"^{name}: "):
+        setup(0, **kwargs)
+
+
+def test_setup_takes_numpy_integer_threads():
+    assert setup(0, threads=np.int64(1), torch=False).threads == 1
+
+
+@pytest.mark.parametrize("offset, error", [(None, TypeError), (-1, ValueError), (0.5, TypeError)])
+def test_session_rng_offset_is_named(offset, error):
+    with pytest.raises(error, match="^offset: "):
+        setup(0, torch=False).rng(offset)

@@ -160,3 +160,14 @@ def test_bad_input_names_the_argument():
         psi(np.zeros((3, 2, 2)), np.zeros(3))
     with pytest.raises(ValueError, match="threshold"):
         drift.domain_classifier_auc(X_ref, np.ones((10, 3)), threshold=0.2)
+
+
+@pytest.mark.parametrize("model", [3, "logistic", object()])
+def test_a_model_that_is_not_a_classifier_is_named(model):
+    with pytest.raises(TypeError, match="^model: expected a scikit-learn classifier"):
+        drift.domain_classifier_auc(np.zeros((10, 3)), np.ones((10, 3)), model=model)
+
+
+def test_a_correction_that_is_not_text_is_named():
+    with pytest.raises(TypeError, match="^correction: "):
+        ks_test(np.zeros((10, 3)), np.ones((10, 3)), correction=np.zeros(2))

@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kit._validate import as_array, check_choice, check_range
-from kit.shift.twosample import CORRECTIONS, ShiftTest, ks_test
+from kit._validate import as_array, check_range
+from kit.shift.twosample import ShiftTest, _check_correction, ks_test
 
 if TYPE_CHECKING:
     from kit.sim.policies import BatchState
@@ -86,6 +86,8 @@ def observations(detector: Any, state: BatchState) -> Iterable[Any]:
     """
     if not hasattr(detector, "update") or not hasattr(detector, "drift_detected"):
         raise TypeError("detector: expected an object with update() and drift_detected (river style)")
+    if not all(hasattr(state, a) for a in ("X", "errors", "X_train")):
+        raise TypeError(f"state: expected a BatchState (kit.sim.policies), got {type(state).__name__}")
     inputs = getattr(detector, "inputs", None)
     return inputs(state) if inputs is not None else state.errors.tolist()
 
@@ -111,7 +113,7 @@ class KSDrift(Detector):
 
     def __init__(self, X_ref: Any = None, *, alpha: float = 0.05, correction: str = "holm") -> None:
         self.alpha = check_range(alpha, "alpha", low=0, high=1)
-        self.correction = check_choice(correction, "correction", CORRECTIONS)
+        self.correction = _check_correction(correction)
         self._given = None if X_ref is None else as_array(X_ref, "X_ref", ndim=2, min_rows=2)
         super().__init__()
 
@@ -243,9 +245,14 @@ def alarm_positions(detector: Any, stream: Iterable[Any]) -> list[int]:
     """
     if not hasattr(detector, "update") or not hasattr(detector, "drift_detected"):
         raise TypeError("detector: expected an object with update() and drift_detected (river style)")
+    if isinstance(stream, (str, bytes)) or not isinstance(stream, Iterable):
+        raise TypeError(f"stream: expected an iterable of observations, got {type(stream).__name__}")
     det, out = copy.deepcopy(detector), []
     for i, x in enumerate(stream):
-        det.update(x)
+        try:
+            det.update(x)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"stream: observation {i}: {exc}") from exc
         if det.drift_detected:
             out.append(i)
     return out
@@ -271,6 +278,14 @@ class AlarmReport:
         return f"AlarmReport(delays={self.delays}, false_alarms={self.false_alarms}, missed={self.missed})"
 
 
+def _positions(value: Any, name: str) -> np.ndarray:
+    """A 1-D sequence of positions (rows or batches), checked."""
+    arr = as_array(value, name, ndim=1, dtype=None, min_rows=0)
+    if arr.size and arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name}: expected positions (numbers), got dtype {arr.dtype}")
+    return arr
+
+
 def alarm_report(alarms: Sequence[int], changes: Sequence[int], *, max_delay: int) -> AlarmReport:
     """Score alarm positions against known change positions (same unit: rows or batches).
 
@@ -281,10 +296,10 @@ def alarm_report(alarms: Sequence[int], changes: Sequence[int], *, max_delay: in
     AlarmReport(delays=[10, 100], false_alarms=2, missed=0)
     """
     check_range(max_delay, "max_delay", low=0, integer=True)
-    alarms = sorted(int(a) for a in alarms)
+    alarms = sorted(int(a) for a in _positions(alarms, "alarms"))
     delays, hit = [], set()
     missed = 0
-    for c in sorted(int(c) for c in changes):
+    for c in sorted(int(c) for c in _positions(changes, "changes")):
         found = [a for a in alarms if c <= a <= c + max_delay and a not in hit]
         if found:
             delays.append(found[0] - c)

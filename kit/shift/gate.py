@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kit._validate import as_array, check_range, check_seed, same_length
+from kit._validate import as_array, check_range, check_seed, check_type, same_length
 from kit.augment import Flip, RandomAffine, Transform, augment  # noqa: F401  (doctest names)
 from kit.shift.twosample import domain_classifier_auc
 
@@ -84,6 +84,8 @@ def drift_gate(transform: Transform, X, y, *, threshold: float = 0.75, n_per_cla
     check_range(threshold, "threshold", low=0.5, high=1)
     check_range(n_per_class, "n_per_class", low=5, integer=True)
     seed = check_seed(seed)
+    if name is not None:
+        check_type(name, "name", str, what="a label (str) or None")
     rng = np.random.default_rng(seed)
     per_class: dict[int, float] = {}
     for k, c in enumerate(np.unique(labels)):

@@ -32,7 +32,7 @@ import numpy as np
 from scipy import stats
 from scipy.spatial.distance import pdist, squareform
 
-from kit._validate import as_array, as_features, check_choice, check_range, check_seed
+from kit._validate import as_array, as_features, check_choice, check_has, check_range, check_seed
 
 __all__ = ["ShiftTest", "ks_test", "psi", "mmd_test", "domain_classifier_auc"]
 
@@ -73,6 +73,13 @@ class ShiftTest:
         p = "None" if self.p_value is None else f"{self.p_value:.3g}"
         return (f"ShiftTest({self.name!r}, statistic={self.statistic:.3g}, p_value={p}, "
                 f"drift={self.drift}, rule={self.rule!r})")
+
+
+def _check_correction(correction: Any) -> str:
+    """``correction`` if it is one of ``CORRECTIONS``, else an error naming it."""
+    if not isinstance(correction, str):
+        raise TypeError(f"correction: expected one of {list(CORRECTIONS)}, got {type(correction).__name__}")
+    return check_choice(correction, "correction", CORRECTIONS)
 
 
 def _pair(X_ref: Any, X_cur: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -125,7 +132,7 @@ def ks_test(X_ref: Any, X_cur: Any, *, alpha: float = 0.05, correction: str = "h
     """
     ref, cur = _pair(X_ref, X_cur)
     check_range(alpha, "alpha", low=0, high=1)
-    check_choice(correction, "correction", CORRECTIONS)
+    _check_correction(correction)
     res = [stats.ks_2samp(ref[:, j], cur[:, j]) for j in range(ref.shape[1])]
     stat = np.array([r.statistic for r in res])
     p = _adjust(np.array([r.pvalue for r in res]), correction)
@@ -265,7 +272,8 @@ def domain_classifier_auc(X_ref: Any, X_cur: Any, *, model: Any = None, n_splits
     X_ref : array-like, shape (n_ref, d) or (n_ref, H, W)
     X_cur : array-like, shape (n_cur, d) or (n_cur, H, W)
     model : sklearn classifier, optional
-        Anything with ``fit`` and ``predict_proba``; default an L2 logistic regression.
+        A scikit-learn classifier (``fit``, ``predict_proba``; cloned for each fold);
+        default an L2 logistic regression.
     n_splits : int
         Folds of the cross-fitting.
     threshold : float
@@ -294,6 +302,9 @@ def domain_classifier_auc(X_ref: Any, X_cur: Any, *, model: Any = None, n_splits
     check_range(n_splits, "n_splits", low=2, integer=True)
     check_range(threshold, "threshold", low=0.5, high=1)
     seed = check_seed(seed)
+    if model is not None:
+        check_has(model, "model", "fit", "predict_proba", "get_params",
+                  what="a scikit-learn classifier (fit, predict_proba, get_params)")
     if min(len(ref), len(cur)) < n_splits:
         raise ValueError(f"X_ref, X_cur: each needs at least n_splits={n_splits} rows")
     Z = np.vstack([ref, cur])

@@ -31,15 +31,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kit._validate import check_flag, check_type
+
 if TYPE_CHECKING:
     from kit.sim.replay import ReplayResult
 
 __all__ = ["policy_table", "error_by"]
 
 
-def _frame(result: ReplayResult) -> pd.DataFrame:
-    if not hasattr(result, "frame") or not isinstance(result.frame, pd.DataFrame):
-        raise TypeError(f"runs: expected ReplayResult values (kit.sim.replay), got {type(result).__name__}")
+def _frame(result: ReplayResult, name: str = "runs") -> pd.DataFrame:
+    if not isinstance(getattr(result, "frame", None), pd.DataFrame):
+        what = "ReplayResult values" if name == "runs" else "a ReplayResult"
+        raise TypeError(f"{name}: expected {what} (kit.sim.replay), got {type(result).__name__}")
     return result.frame
 
 
@@ -69,8 +72,12 @@ def policy_table(runs: Mapping[str, ReplayResult], *, column: str = "error",
     ...
     ValueError: runs: expected at least one ReplayResult
     """
+    if not isinstance(runs, Mapping):
+        raise TypeError(f"runs: expected a dict name -> ReplayResult, got {type(runs).__name__}")
     if not runs:
         raise ValueError("runs: expected at least one ReplayResult")
+    check_type(column, "column", str, what="a column name (str)")
+    absolute = check_flag(absolute, "absolute")
     label = f"mean |{column}|" if absolute else f"mean {column}"
     rows = []
     for name, r in runs.items():
@@ -103,7 +110,7 @@ def error_by(result: ReplayResult, period: Callable[[np.ndarray], np.ndarray]) -
     >>> error_by(SimpleNamespace(frame=frame), lambda b: b // 2).tolist()
     [0.25, 0.25]
     """
-    f = _frame(result)
+    f = _frame(result, "result")
     if not callable(period):
         raise TypeError("period: expected a callable mapping batch labels to periods")
     key = np.asarray(period(f["batch"].to_numpy()))

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kit._validate import check_range, check_type
+from kit._validate import check_choice, check_range, check_type
 from kit.fairness.thresholds import (
     BOUNDS,
     POLICIES,
@@ -223,7 +223,9 @@ def impact_rounds(groups: list[ScoreGroup], policy: str, *, rounds: int = 10, lo
     [644.2, 641.9, 639.8]
     """
     _check_groups_and_changes(groups, repaid, default)
-    check_range(rounds, "rounds", low=1, integer=True)
+    check_type(policy, "policy", str, what=f"one of {list(POLICIES)}")
+    check_choice(policy, "policy", POLICIES)
+    check_range(rounds, "rounds", low=1, high=10_000, integer=True)
     rows = []
     for t in range(rounds + 1):
         rates = policy_rates(groups, policy, loss=loss)

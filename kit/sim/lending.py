@@ -30,7 +30,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_range, check_seed, same_length
+from kit._validate import as_array, check_flag, check_range, check_seed, check_type, same_length
 from kit.sim.policies import Periodic
 from kit.sim.replay import ReplayResult, replay
 
@@ -63,6 +63,7 @@ class ApproveExplore:
     def __init__(self, threshold: float, *, explore: float = 0.0, correct: bool = False) -> None:
         self.threshold = check_range(threshold, "threshold", low=1e-12, high=1 - 1e-12)
         self.explore = check_range(explore, "explore", low=0.0, high=1.0)
+        correct = check_flag(correct, "correct")
         if correct and explore == 0:
             raise ValueError("explore: the inverse-propensity correction needs explore > 0 "
                              "(a rejected applicant is never revealed, its weight would be infinite)")
@@ -70,7 +71,8 @@ class ApproveExplore:
 
     def __call__(self, y_score: np.ndarray, y_true: object,
                  rng: np.random.Generator) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-        approve = np.asarray(y_score) < self.threshold
+        approve = as_array(y_score, "y_score", ndim=1, min_rows=0) < self.threshold
+        check_type(rng, "rng", np.random.Generator, what="a numpy Generator")
         explored = ~approve & (rng.random(len(approve)) < self.explore)
         if not self.correct:
             return approve | explored
@@ -138,7 +140,8 @@ class LendingResult:
         applicant of the round; the ``population_metrics`` on the held-out population after
         the round's retrain; ``monitored_bad_rate`` (default rate estimated from the labels
         seen so far, each weighted ``1 / propensity``) and ``true_bad_rate`` (of every
-        applicant so far); ``rejected_gap`` = ``rejected_pred - rejected_true``.
+        applicant so far); ``rejected_gap`` = ``rejected_pred - rejected_true`` (NaN, like
+        them, after a round whose model rejects no one on the held-out population).
     run : ReplayResult
         The replay itself; ``run.log`` holds every applicant's score, outcome, whether it
         was seen and its propensity.
@@ -215,8 +218,11 @@ def lending_loop(X: np.ndarray, y: np.ndarray, *, feedback: str = "approved", ex
     X = as_array(X, "X", ndim=2)
     y = as_array(y, "y", ndim=1, dtype=None).astype(int)
     n = same_length(X=X, y=y)
-    if feedback not in ("approved", "all"):
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y: expected 0/1 outcomes (1 = default), got values {np.unique(y)[:5].tolist()}")
+    if not isinstance(feedback, str) or feedback not in ("approved", "all"):
         raise ValueError(f"feedback: expected 'approved' or 'all', got {feedback!r}")
+    correct = check_flag(correct, "correct")
     check_range(explore, "explore", low=0.0, high=1.0)
     if feedback == "all" and explore > 0:
         raise ValueError("explore: feedback='all' reveals every outcome; explore applies to 'approved'")
@@ -233,6 +239,10 @@ def lending_loop(X: np.ndarray, y: np.ndarray, *, feedback: str = "approved", ex
     rng = np.random.default_rng(seed)           # one generator: the shuffle, then the exploration
     order = rng.permutation(n)
     test, stream = order[:n_test], order[n_test:need]
+    for name, rows in (("n_test", test), ("n_history", stream[:n_history])):
+        if len(np.unique(y[rows])) < 2:
+            raise ValueError(f"{name}: its {len(rows)} shuffled rows hold one outcome only; "
+                             "expected both repaid and default (use more rows)")
     batch = np.r_[np.zeros(n_history, int), np.repeat(np.arange(1, rounds + 1), per_round)]
     run = replay(partial(LogisticRegression, C=C, max_iter=2000), X[stream], y[stream], batch,
                  policy=Periodic(1), reveal=rule if feedback == "approved" else None, seed=rng,

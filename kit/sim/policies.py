@@ -60,6 +60,13 @@ class BatchState:
     propensity: np.ndarray | None = None
 
 
+def _state(state: Any) -> BatchState:
+    """``state`` if it looks like a ``BatchState``, else a TypeError naming it."""
+    if not all(hasattr(state, a) for a in ("batch", "since_retrain", "errors", "X")):
+        raise TypeError(f"state: expected a BatchState (kit.sim.policies), got {type(state).__name__}")
+    return state
+
+
 @runtime_checkable
 class Policy(Protocol):
     """A retraining policy: ``update(state)`` returns True to retrain now.
@@ -119,7 +126,7 @@ class Periodic:
         self.every = check_range(every, "every", low=1, integer=True)
 
     def update(self, state: BatchState) -> bool:
-        return state.since_retrain >= self.every
+        return _state(state).since_retrain >= self.every
 
     def reset(self) -> None:
         pass
@@ -144,9 +151,14 @@ class Oracle:
         if isinstance(at, (str, bytes)) or not hasattr(at, "__iter__"):
             raise TypeError(f"at: expected a sequence of batch labels, got {at!r}")
         self.at = list(at)
+        for label in self.at:
+            if np.ndim(label) != 0:
+                raise ValueError(f"at: expected batch labels (scalars), got an element of shape {np.shape(label)}")
+            if isinstance(label, (float, np.floating)) and not np.isfinite(label):
+                raise ValueError(f"at: expected batch labels, got {label} (it never equals a batch label)")
 
     def update(self, state: BatchState) -> bool:
-        return state.batch in self.at
+        return _state(state).batch in self.at
 
     def reset(self) -> None:
         pass
@@ -190,7 +202,7 @@ class OnDrift:
         from kit.shift.detectors import observations
 
         alarm = False
-        for x in observations(self.detector, state):
+        for x in observations(self.detector, _state(state)):
             self.detector.update(x)
             alarm = alarm or bool(self.detector.drift_detected)
         return alarm and state.since_retrain >= self.min_batches

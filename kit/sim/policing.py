@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_flag, check_range, check_seed
+from kit._validate import as_array, check_flag, check_range, check_seed, check_type
 
 __all__ = ["PolicingResult", "precinct_rates", "policing_loop", "runaway_spread"]
 
@@ -51,6 +51,8 @@ def precinct_rates(df: pd.DataFrame, *, column: str = "precinct") -> pd.Series:
     >>> precinct_rates(df).round(2).tolist()
     [1.0, 0.5]
     """
+    check_type(df, "df", pd.DataFrame, what="a DataFrame of incidents")
+    check_type(column, "column", str, what="a column name (str)")
     for col in (column, "response_datetime"):
         if col not in df.columns:
             raise ValueError(f"df: expected a column {col!r}, got {list(df.columns)}")

@@ -36,14 +36,14 @@ ReplayResult(policy='Periodic(every=1)', batches=5, mean_error=0.204, retrains=4
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_range, check_seed, same_length
+from kit._validate import as_array, check_flag, check_range, check_seed, same_length
 from kit.sim.policies import BatchState, Never, Periodic, Policy  # noqa: F401  (doctest names)
 
 __all__ = ["ReplayResult", "replay"]
@@ -120,6 +120,15 @@ def _measure(metrics: dict[str, Metric], y_true: np.ndarray, y_score: np.ndarray
         except ValueError:
             out[name] = np.nan
     return out
+
+
+def _metrics(value: Any, name: str) -> dict[str, Metric]:
+    """A ``{name: f(y_true, y_score)}`` dict (None: no metrics), checked."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and callable(f) for k, f in value.items()):
+        raise TypeError(f"{name}: expected a dict name -> f(y_true, y_score), got {type(value).__name__}")
+    return dict(value)
 
 
 def _revealed(answer: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -212,7 +221,7 @@ def replay(model_factory: Callable[[], Any], X: Any, y: Any, batches: Any, *, po
     """
     X = as_array(X, "X", ndim=2)
     y = as_array(y, "y", ndim=1, dtype=None)
-    batches = np.asarray(batches)
+    batches = as_array(batches, "batches", ndim=1, dtype=None)
     same_length(X=X, y=y, batches=batches)
     if not isinstance(policy, Policy):
         raise TypeError(f"policy: expected an object with update(state), reset() and needs_labels, got {policy!r}")
@@ -226,7 +235,8 @@ def replay(model_factory: Callable[[], Any], X: Any, y: Any, batches: Any, *, po
     if not isinstance(seed, np.random.Generator):
         seed = check_seed(seed)
     rng = np.random.default_rng(seed)
-    metrics, holdout_metrics = dict(metrics or {}), dict(holdout_metrics or {})
+    metrics, holdout_metrics = _metrics(metrics, "metrics"), _metrics(holdout_metrics, "holdout_metrics")
+    keep_models = check_flag(keep_models, "keep_models")
     if (holdout is None) != (not holdout_metrics):
         raise ValueError("holdout: expected holdout=(X, y) and holdout_metrics={name: f(y_true, y_score)} together")
     if holdout is not None:
@@ -258,10 +268,16 @@ def replay(model_factory: Callable[[], Any], X: Any, y: Any, batches: Any, *, po
             idx = idx[-window:]
         used[idx] = True
         model = model_factory()
-        if (weight[idx] != 1).any():
-            model.fit(X[idx], y[idx], sample_weight=weight[idx])
-        else:
-            model.fit(X[idx], y[idx])
+        try:
+            if (weight[idx] != 1).any():
+                model.fit(X[idx], y[idx], sample_weight=weight[idx])
+            else:
+                model.fit(X[idx], y[idx])
+        except ValueError as exc:
+            if window is None:
+                raise
+            raise ValueError(f"window: fitting the last {len(idx)} labelled rows (window={window}) "
+                             f"failed: {exc}") from exc
         return model, idx
 
     def on_holdout(model: Any) -> dict[str, float]:

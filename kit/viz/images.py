@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kit._validate import as_array, check_range
+from kit._validate import as_array, check_callable, check_range, check_type
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,7 +49,9 @@ def show_digits(X: Any, y: Any = None, *, ncols: int = 10, title: str | None = N
     import matplotlib.pyplot as plt
 
     check_range(ncols, "ncols", low=1, integer=True)
-    check_range(ax_size, "ax_size", low=0.1)
+    check_range(ax_size, "ax_size", low=0.1, high=100)
+    if title is not None:
+        check_type(title, "title", str)
     arr = as_array(X, "X", ndim=3)[:ncols]
     labels = None if y is None else as_array(y, "y", ndim=1, dtype=None)[:ncols]
     if labels is not None and len(labels) < len(arr):
@@ -88,6 +90,8 @@ def plot_reconstructions(results: dict[str, Inversion],
 
     if not isinstance(results, dict) or not results:
         raise ValueError("results: expected a non-empty dict label -> Inversion")
+    if judge is not None:
+        check_callable(judge, "judge", what="a callable images -> labels")
     first = next(iter(results.values()))
     classes = list(dict.fromkeys(first.classes.tolist()))
     fig, axes = plt.subplots(len(results), len(classes), figsize=(1.1 * len(classes), 1.3 * len(results)),

@@ -10,12 +10,39 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from kit._validate import check_range
+from kit._validate import check_flag, check_range, check_type
 
 if TYPE_CHECKING:
     from kit.fairness.thresholds import ScoreGroup
     from kit.sim.policing import PolicingResult
     from kit.sim.replay import ReplayResult
+
+
+def _ax(ax: Any, name: str = "ax") -> Any:
+    """``ax`` if it is a matplotlib Axes, else a TypeError naming it."""
+    from matplotlib.axes import Axes
+
+    return check_type(ax, name, Axes, what="a matplotlib Axes")
+
+
+def _axes(axes: Any, most: int | None = None) -> np.ndarray:
+    """``axes`` (one Axes or several) as a 1-D array of matplotlib Axes, checked."""
+    from matplotlib.axes import Axes
+
+    arr = np.atleast_1d(np.asarray(axes, dtype=object)).ravel()
+    bad = [type(a).__name__ for a in arr if not isinstance(a, Axes)]
+    if bad or not len(arr):
+        raise TypeError(f"axes: expected matplotlib Axes, got {bad[0] if bad else 'none'}")
+    if most is not None and len(arr) > most:
+        raise ValueError(f"axes: expected at most {most} Axes (one per panel), got {len(arr)}")
+    return arr
+
+
+def _str_list(value: Any, name: str, what: str) -> list:
+    """A non-empty list or tuple of str, else an error naming it."""
+    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"{name}: expected {what}, got {type(value).__name__}")
+    return list(value)
 
 
 def plot_allocation(results: list[PolicingResult], *, names: list[str] | None = None,
@@ -52,14 +79,22 @@ def plot_allocation(results: list[PolicingResult], *, names: list[str] | None = 
     """
     import matplotlib.pyplot as plt
 
+    from kit.sim.policing import PolicingResult
+
+    if not isinstance(results, (list, tuple)) or not all(isinstance(r, PolicingResult) for r in results):
+        raise TypeError(f"results: expected a list of PolicingResult, got {type(results).__name__}")
     if not results:
         raise ValueError("results: expected at least one PolicingResult")
     k = len(results[0].truth)
-    if names is not None and len(names) != k:
-        raise ValueError(f"names: expected {k} region names, got {len(names)}")
+    if names is not None:
+        names = _str_list(names, "names", "a list of region names (str)")
+        if len(names) != k:
+            raise ValueError(f"names: expected {k} region names, got {len(names)}")
+    check_type(title, "title", str)
+    final = check_flag(final, "final")
     labels = names or [f"region {j}" for j in range(k)]
     if final:
-        ax = plt.subplots(figsize=(6, 0.4 * k + 0.9))[1] if axes is None else np.atleast_1d(axes)[0]
+        ax = plt.subplots(figsize=(6, 0.4 * k + 0.9))[1] if axes is None else _axes(axes)[0]
         finals = np.array([r.final for r in results])
         rows = np.repeat(np.arange(k)[None], len(results), axis=0)
         ax.plot(finals.ravel(), rows.ravel(), "o", color="C0", alpha=0.5, ms=5)
@@ -72,7 +107,7 @@ def plot_allocation(results: list[PolicingResult], *, names: list[str] | None = 
         return np.array([ax])
     if axes is None:
         _, axes = plt.subplots(1, k, figsize=(2.6 * k, 2.4), sharey=True)
-    axes = np.atleast_1d(axes)
+    axes = _axes(axes, most=k)
     for j, ax in enumerate(axes):
         for r in results:
             ax.plot(r.allocation[:, j], color="C0", alpha=0.35, lw=0.8)
@@ -116,13 +151,16 @@ def plot_rounds(frames: dict[str, pd.DataFrame], columns: list[str], *, axes: An
 
     if not isinstance(frames, dict) or not frames:
         raise ValueError("frames: expected a non-empty dict arm name -> DataFrame")
+    for f in frames.values():
+        check_type(f, "frames", pd.DataFrame, what="DataFrame values")
+    columns = _str_list(columns, "columns", "a non-empty list of column names (str)")
     for name, f in frames.items():
         missing = [c for c in ["round", *columns] if c not in f]
         if missing:
             raise ValueError(f"columns: {missing} not in the frame of {name!r}")
     if axes is None:
         _, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns), 3))
-    axes = np.atleast_1d(axes)
+    axes = _axes(axes)
     for ax, col in zip(axes, columns):
         for name, f in frames.items():
             m = f.groupby("round")[col].mean()
@@ -162,9 +200,17 @@ def plot_timeline(results: dict[str, ReplayResult], *, column: str = "error", sm
     """
     import matplotlib.pyplot as plt
 
-    check_range(smooth, "smooth", low=1, integer=True)
+    if not isinstance(results, dict) or not results:
+        raise TypeError(f"results: expected a non-empty dict label -> ReplayResult, got {type(results).__name__}")
+    for res in results.values():
+        if not isinstance(getattr(res, "frame", None), pd.DataFrame):
+            raise TypeError(f"results: expected ReplayResult values (kit.sim.replay), got {type(res).__name__}")
+    check_type(column, "column", str, what="a column name (str)")
+    check_range(smooth, "smooth", low=1, high=10**9, integer=True)
+    absolute = check_flag(absolute, "absolute")
     if ax is None:
         ax = plt.subplots(figsize=(9, 3.5))[1]
+    _ax(ax)
     for label, res in results.items():
         f = res.frame
         if column not in f:
@@ -211,14 +257,18 @@ def plot_outcome_curves(groups: list[ScoreGroup], table: pd.DataFrame, *, repaid
     """
     import matplotlib.pyplot as plt
 
+    from kit.fairness.thresholds import ScoreGroup
     from kit.sim import impact
 
+    if not isinstance(groups, (list, tuple)) or not groups or \
+            not all(isinstance(g, ScoreGroup) for g in groups):
+        raise TypeError(f"groups: expected a non-empty list of ScoreGroup, got {type(groups).__name__}")
     missing = {"group", "policy", "selection_rate", "delta_mu"} - set(getattr(table, "columns", []))
     if missing:
         raise ValueError(f"table: expected impact_table's columns, missing {sorted(missing)}")
     if axes is None:
         _, axes = plt.subplots(1, len(groups), figsize=(4.6 * len(groups), 3.2), sharey=True)
-    axes = np.atleast_1d(axes)
+    axes = _axes(axes)
     for ax, g in zip(axes, groups):
         c = impact.outcome_curve(g, repaid=repaid, default=default)
         ax.plot(c["selection_rate"], c["delta_mu"], color="k", lw=1.2)
@@ -263,8 +313,10 @@ def plot_fidelity(curves: dict[str, tuple[list[int], list[float]]], *, ax: Any =
     for label, (n, agree) in curves.items():
         if len(n) != len(agree):
             raise ValueError(f"curves: {label!r} has {len(n)} budgets but {len(agree)} agreements")
+    check_type(title, "title", str)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.6))
+    _ax(ax)
     for label, (n, agree) in curves.items():
         ax.plot(n, agree, marker="o", label=label)
     ax.set_xscale("log")

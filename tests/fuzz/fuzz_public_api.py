@@ -116,7 +116,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.check.Claim": lambda: (check.Claim, dict(text="t", holds=True, value=0.5, threshold=0.4)),
         "kit.repro.setup": lambda: (repro.setup, dict(seed=0, scale="quick", device="cpu", threads=1, torch=False)),
         "kit.repro.Session.rng": lambda: (repro.Session(0, "quick", "cpu", 1).rng, dict(offset=1)),
-        "kit.progress.progress": lambda: (lambda **kw: list(progress.progress(**kw)),
+        "kit.progress.progress": lambda: (listed(progress.progress),
                                           dict(iterable=range(3), desc="x", total=3, disable=True)),
         "kit.evaluate.pair_confusion": lambda: (evaluate.pair_confusion, dict(y_true=[6, 6, 9, 9], y_pred=[9, 6, 9, 9], a=6, b=9)),
         "kit.evaluate.confusion_pairs": lambda: (evaluate.confusion_pairs, dict(y_true=[6, 6, 9, 1], y_pred=[9, 6, 9, 1], top=2)),
@@ -242,7 +242,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.security.stealing.agreement": lambda: (stealing.agreement, dict(copy=secret, target=secret, X=F)),
         "kit.security.stealing.log_prob_error": lambda: (stealing.log_prob_error, dict(copy=secret, target=secret, X=F)),
         # shift
-        "kit.shift.detectors.observations": lambda: (lambda **kw: list(detectors.observations(**kw)),
+        "kit.shift.detectors.observations": lambda: (listed(detectors.observations),
                                                      dict(detector=detectors.DDM(), state=state)),
         "kit.shift.detectors.KSDrift": lambda: (detectors.KSDrift, dict(X_ref=F, alpha=0.05, correction="holm")),
         "kit.shift.detectors.KSDrift.update": lambda: (detectors.KSDrift(F).update, dict(x=F + 1)),
@@ -296,6 +296,14 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.viz.plots.plot_fidelity": lambda: (plots.plot_fidelity, dict(curves={"c": ([65, 130], [0.9, 1.0])}, title="t")),
     }
     return B
+
+
+def listed(fn):
+    """``list(fn(**kw))`` that keeps ``fn``'s signature, so its parameters are fuzzed too."""
+    def f(**kw):
+        return list(fn(**kw))
+    f.__signature__ = inspect.signature(fn)
+    return f
 
 
 def stream_getitem(stream):
@@ -377,6 +385,10 @@ DOCUMENTED_NONFINITE = {
     "kit.shift.detectors.AlarmReport": "mean_delay of no detection is nan (docstring)",
     "kit.sim.impact.outcome_curve": "row 0 (lend to nobody) has no threshold: NaN (docstring)",
     "kit.sim.impact.impact_rounds": "the last round's selection_rate is NaN, only observed (docstring)",
+    "kit.sim.lending.lending_loop": "rejected_pred/true/gap are NaN when the model rejects no one "
+                                    "(population_metrics: 'NaN when none is'; LendingResult docstring)",
+    "kit.progress.progress": "hands back the items of iterable unchanged ('Wrap iterable in a tqdm bar'): "
+                             "NaN in the input is passed through, nothing is computed",
 }
 
 
