@@ -121,3 +121,18 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="curves: 'a' has 2 budgets but 1 agreements"):
         plots.plot_fidelity({"a": ([1, 2], [0.5])})
     assert "n_queries=0" in repr(service.PredictionAPI(lambda X: X))
+
+
+def test_queries_the_api_refuses_name_the_argument():
+    secret = softmax.SoftmaxRegression(np.ones((4, 3)), np.zeros(3))
+    api = service.PredictionAPI(secret.predict_proba)
+    with pytest.raises(ValueError, match="^n_features: the API refused"):
+        st.extract_softmax_regression(api, n_features=2)
+    with pytest.raises(ValueError, match="^X_query: the API refused"):
+        st.extract_by_learning(api, np.zeros((5, 7)), epochs=1)
+    with pytest.raises(ValueError, match="^X_query: expected values that fit in float32"):
+        st.extract_by_learning(api, np.full((5, 4), 1e154), epochs=1)
+    with pytest.raises(ValueError, match="^model: "):
+        st.extract_by_learning(api, np.zeros((5, 4)), model=np.zeros(2))
+    with pytest.raises(ValueError, match="^output: "):
+        service.PredictionAPI(secret.predict_proba, output=np.zeros(2))

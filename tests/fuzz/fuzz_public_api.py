@@ -377,6 +377,7 @@ DOCUMENTED_NONFINITE = {
     "kit.shift.detectors.AlarmReport": "mean_delay of no detection is nan (docstring)",
     "kit.sim.impact.outcome_curve": "row 0 (lend to nobody) has no threshold: NaN (docstring)",
     "kit.sim.impact.impact_rounds": "the last round's selection_rate is NaN, only observed (docstring)",
+    "kit.security.monitoring.QueryMonitor": "last_W is NaN until min_queries queries have arrived (docstring)",
 }
 
 
