@@ -46,8 +46,20 @@ Params = Any  # a dict of per-image tensors (n, ...), or a tuple of them for Com
 def _check_batch(x: torch.Tensor) -> torch.Tensor:
     if not isinstance(x, torch.Tensor) or x.dim() != 4:
         shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"batch: expected a float tensor (n, C, H, W), got {shape}")
+        raise ValueError(f"x: expected a float tensor (n, C, H, W), got {shape}")
     return x
+
+
+def _check_per_image(value: Any, name: str, n: int, *, low: float = -1e6) -> None:
+    """A finite float tensor ``(n,)`` within ``[low, 1e6]`` (beyond that the warp overflows float32)."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name}: expected a tensor of shape ({n},), got {type(value).__name__}")
+    if tuple(value.shape) != (n,) or not (value.is_floating_point() or value.dtype in (torch.int32, torch.int64)):
+        raise ValueError(f"{name}: expected a float tensor of shape ({n},), got {value.dtype} {tuple(value.shape)}")
+    v = value.double()
+    bad = int((~((v >= low) & (v <= 1e6))).sum())
+    if bad:
+        raise ValueError(f"{name}: expected finite values in [{low:g}, 1e6], got {bad} outside it")
 
 
 def _uniform(n: int, half_width: float, gen: torch.Generator) -> torch.Tensor:
@@ -109,6 +121,15 @@ def affine_warp(x: torch.Tensor, degrees: torch.Tensor, dx: torch.Tensor, dy: to
     True
     """
     _check_batch(x)
+    for name, value in (("degrees", degrees), ("dx", dx), ("dy", dy)):
+        _check_per_image(value, name, len(x))
+    _check_per_image(zoom, "zoom", len(x), low=1e-6)
+    return _affine_warp(x, degrees, dx, dy, zoom)
+
+
+def _affine_warp(x: torch.Tensor, degrees: torch.Tensor, dx: torch.Tensor, dy: torch.Tensor,
+                 zoom: torch.Tensor) -> torch.Tensor:
+    """``affine_warp`` without the argument checks: ``RandomAffine`` calls it per training batch."""
     n, _, h, w = x.shape
     t = torch.deg2rad(degrees.to(x.dtype))
     cos, sin = torch.cos(t), torch.sin(t)
@@ -165,7 +186,7 @@ class RandomAffine(Transform):
         return {"degrees": ang, "dx": dx, "dy": dy, "zoom": 1 + _uniform(n, self.scale, generator)}
 
     def apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
-        return affine_warp(x, **params)
+        return _affine_warp(x, **params)
 
 
 @dataclass(frozen=True)
@@ -207,7 +228,7 @@ class Flip(Transform):
 
     def __post_init__(self) -> None:
         check_range(self.p, "p", low=0, high=1)
-        if self.axis not in ("horizontal", "vertical"):
+        if not isinstance(self.axis, str) or self.axis not in ("horizontal", "vertical"):
             raise ValueError(f"axis: expected 'horizontal' or 'vertical', got {self.axis!r}")
 
     def draw(self, shape: tuple[int, ...], generator: torch.Generator) -> Params:
@@ -279,6 +300,8 @@ class Compose(Transform):
     transforms: tuple[Transform, ...]
 
     def __post_init__(self) -> None:
+        if not isinstance(self.transforms, (tuple, list)):
+            raise TypeError(f"transforms: expected a tuple of kit.augment transforms, got {type(self.transforms).__name__}")
         bad = [t for t in self.transforms if not isinstance(t, Transform)]
         if bad:
             raise TypeError(f"transforms: expected kit.augment transforms, got {bad!r}")

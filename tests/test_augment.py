@@ -130,7 +130,28 @@ def test_bad_input_names_the_argument():
         augment.augment(np.zeros((4, 16)), Flip())
     with pytest.raises(TypeError, match="transform"):
         augment.augment(np.zeros((4, 4, 4)), "flip")
-    with pytest.raises(ValueError, match="batch"):
+    with pytest.raises(ValueError, match="^x: "):
         Flip()(torch.zeros(4, 8, 8), torch.Generator())
     with pytest.raises(ValueError, match="batch_size"):
         augment.augment(np.zeros((4, 4, 4)), Flip(), batch_size=0)
+
+
+def test_affine_warp_names_bad_per_image_arguments():
+    x, one = _batch(n=2, size=8), torch.ones(2)
+    with pytest.raises(TypeError, match="^degrees: "):
+        affine_warp(x, 3.0, 0 * one, 0 * one, one)
+    with pytest.raises(ValueError, match="^dx: "):
+        affine_warp(x, one, torch.tensor([0.0, float("nan")]), 0 * one, one)
+    with pytest.raises(ValueError, match="^dy: "):
+        affine_warp(x, one, 0 * one, torch.zeros(3), one)
+    with pytest.raises(ValueError, match="^zoom: "):
+        affine_warp(x, one, 0 * one, 0 * one, 0 * one)
+    with pytest.raises(ValueError, match="^x: "):
+        affine_warp(x[0], one, 0 * one, 0 * one, one)
+
+
+def test_flip_and_compose_name_bad_arguments():
+    with pytest.raises(ValueError, match="^axis: "):
+        Flip(axis=np.zeros(3))
+    with pytest.raises(TypeError, match="^transforms: "):
+        Compose(3)

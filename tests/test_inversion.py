@@ -99,3 +99,15 @@ def test_bad_arguments(setting):
     with pytest.raises(ValueError, match="results: expected a non-empty dict label -> Inversion"):
         images.plot_reconstructions({})
     assert "n_components=15" in repr(prior)
+
+
+def test_bad_judge_and_sigma_name_the_argument():
+    result = inv.Inversion(np.zeros((2, 8, 8)), np.array([0, 1]), 0, "demo")
+    with pytest.raises(TypeError, match="^judge: "):
+        result.recognition_rate(None)
+    prior = inv.PCAPrior.fit(np.random.default_rng(0).random((20, 4, 4)), n_components=3)
+    query = lambda X: np.stack([X.mean(axis=(1, 2)), 1 - X.mean(axis=(1, 2))], axis=1)  # noqa: E731
+    with pytest.raises(ValueError, match="^sigma: "):
+        inv.invert_blackbox(query, [0], prior, restarts=1, steps=1, population=2, sigma=0)
+    with pytest.raises(TypeError, match="^api: "):
+        mon.query_until_blocked(3, np.zeros((4, 2)))

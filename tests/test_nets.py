@@ -133,3 +133,12 @@ def test_init_false_fine_tunes_from_current_weights(digits):
     fresh = nets.train(nets.SmallCNN(8), X[600:700], y[600:700], epochs=1, lr=1e-4, seed=2,
                        show_progress=False)
     assert after >= before - 0.05 > nets.accuracy(fresh, Xte, yte)
+
+
+def test_bad_model_x_and_layer_name_the_argument():
+    with pytest.raises(TypeError, match="^model: "):
+        nets.reset_parameters("net", torch.Generator())
+    with pytest.raises(ValueError, match="^X: "):
+        nets.accuracy(nets.SmallCNN(8, 2), None, np.array([0, 1]))
+    with pytest.raises(ValueError, match="^layer: "):
+        nets.activations(nets.SmallCNN(8, 2), np.zeros((2, 8, 8)), layer=np.zeros(2))

@@ -140,3 +140,11 @@ def test_errors_name_the_argument():
         activations(SmallCNN(8), np.zeros((2, 8, 8), "float32"), layer="logits")
     with pytest.raises(ValueError, match=r"keep: expected a 1-D bool mask, got shape \(2, 2\)"):
         S.filter_report(np.ones((2, 2), bool), [0])
+
+
+def test_a_target_beyond_int64_names_the_argument():
+    y = np.repeat([0, 1], 10)
+    with pytest.raises(ValueError, match="^target: "):
+        P.targeted_flips(y, 0.2, source=0, target=2**70, seed=0)
+    with pytest.raises(ValueError, match="^target: "):
+        P.backdoor(np.zeros((20, 8, 8)), y, 0.2, target=2**70)

@@ -112,7 +112,7 @@ def test_bad_arguments():
         service.PredictionAPI(lambda X: X, output="logits")
     with pytest.raises(ValueError, match="n_queries: expected a value >= 6, got 3"):
         st.extract_softmax_regression(service.PredictionAPI(lambda X: X), n_features=5, n_queries=3)
-    with pytest.raises(ValueError, match=r"b: expected 2 entries \(one per class\), got 3"):
+    with pytest.raises(ValueError, match=r"b: expected 2 entries \(one per class: the columns of W\), got 3"):
         softmax.SoftmaxRegression(np.zeros((3, 2)), np.zeros(3))
     with pytest.raises(ValueError, match=r"model: expected one of \['mlp', 'linear'\], got 'tree'"):
         st.extract_by_learning(service.PredictionAPI(lambda X: X), np.zeros((3, 2)), model="tree")
@@ -121,3 +121,26 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="curves: 'a' has 2 budgets but 1 agreements"):
         plots.plot_fidelity({"a": ([1, 2], [0.5])})
     assert "n_queries=0" in repr(service.PredictionAPI(lambda X: X))
+
+
+def test_queries_the_api_refuses_name_the_argument():
+    secret = softmax.SoftmaxRegression(np.ones((4, 3)), np.zeros(3))
+    api = service.PredictionAPI(secret.predict_proba)
+    with pytest.raises(ValueError, match="^n_features: the API refused"):
+        st.extract_softmax_regression(api, n_features=2)
+    with pytest.raises(ValueError, match="^X_query: the API refused"):
+        st.extract_by_learning(api, np.zeros((5, 7)), epochs=1)
+    with pytest.raises(ValueError, match="^X_query: expected values that fit in float32"):
+        st.extract_by_learning(api, np.full((5, 4), 1e154), epochs=1)
+    with pytest.raises(ValueError, match="^model: "):
+        st.extract_by_learning(api, np.zeros((5, 4)), model=np.zeros(2))
+    with pytest.raises(ValueError, match="^output: "):
+        service.PredictionAPI(secret.predict_proba, output=np.zeros(2))
+
+
+def test_softmax_regression_errors_name_the_argument():
+    with pytest.raises(ValueError, match="^b: .*columns of W"):
+        softmax.SoftmaxRegression(np.zeros((2, 5)), np.zeros(2))
+    X = np.full((30, 4), 9.5e153) * (np.arange(120).reshape(30, 4) % 2)
+    with pytest.raises(ValueError, match="^X: the fit overflowed"):
+        softmax.fit_softmax_regression(X, np.repeat([0, 1], 15), max_iter=20)

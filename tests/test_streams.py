@@ -74,3 +74,22 @@ def test_stream_indexing_and_checks():
         Stream(np.zeros((3, 2)), np.zeros(3), np.zeros(3), ("a",))
     with pytest.raises(ValueError, match="rows"):
         Stream(np.zeros((3, 2)), np.zeros(2), np.zeros(3), ("a", "b"))
+
+
+def test_bad_arguments_name_themselves():
+    s = Stream(np.zeros((4, 1)), np.array([0, 1, 0, 1]), np.array([1, 1, 2, 2]), ("x",))
+    assert len(s[[0, 3]]) == 2 and len(s[1:]) == 3
+    with pytest.raises(TypeError, match="^rows: "):
+        s[np.array([True, False])]
+    with pytest.raises(TypeError, match="^rows: "):
+        s[0]
+    with pytest.raises(ValueError, match="^rows: "):
+        s[[0, 9]]
+    for fn in (gss_unemployment, rainfall_stream, sp500_volatility):
+        with pytest.raises(TypeError, match="^df: "):
+            fn(None)
+    rain = pd.DataFrame({"temperature": [0.1], "rain": [0]})
+    with pytest.raises(ValueError, match="^days: "):
+        rainfall_stream(rain, days=2**70)
+    with pytest.raises(TypeError, match="^years: "):
+        sp500_volatility(pd.DataFrame({"Date": [], "Adj.Close": []}), years=2000)

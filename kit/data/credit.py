@@ -38,6 +38,8 @@ def credit_features(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     >>> X.shape, y.tolist()
     ((3, 5), [0, 1, 0])
     """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df: expected the credit_data table as a pandas DataFrame, got {type(df).__name__}")
     if "Status" not in df.columns:
         raise ValueError("df: expected the credit_data table with a 'Status' column (good/bad)")
     y = (df["Status"] == "bad").astype(int).to_numpy()

@@ -53,11 +53,28 @@ class Stream:
         return len(self.y)
 
     def __getitem__(self, rows: Any) -> Stream:
+        if not isinstance(rows, slice):
+            _check_rows(rows, len(self))
         return Stream(self.X[rows], self.y[rows], self.batch[rows], self.features)
 
     def __repr__(self) -> str:
         b = np.unique(self.batch)
         return f"Stream(n={len(self)}, d={self.X.shape[1]}, batches={len(b)} ({b.min():g}-{b.max():g}))"
+
+
+def _check_rows(rows: Any, n: int) -> None:
+    """A boolean mask of length ``n`` or 1-D row numbers in range, else an error naming ``rows``."""
+    idx = np.asarray(rows) if not isinstance(rows, str) else None
+    if idx is None or idx.ndim != 1 or idx.dtype.kind not in "biu" or (idx.dtype.kind == "b" and len(idx) != n):
+        got = f"{idx.dtype} shape {idx.shape}" if idx is not None else type(rows).__name__
+        raise TypeError(f"rows: expected a boolean mask of length {n}, 1-D row numbers or a slice, got {got}")
+    if idx.dtype.kind != "b" and len(idx) and not (-n <= idx.min() and idx.max() < n):
+        raise ValueError(f"rows: expected row numbers in [-{n}, {n}), got {idx.min()}..{idx.max()}")
+
+
+def _check_frame(df: Any, table: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df: expected the {table} table as a pandas DataFrame, got {type(df).__name__}")
 
 
 def bootstrap_within(groups: Any, *, seed: int | np.random.Generator) -> np.ndarray:
@@ -113,6 +130,7 @@ def gss_unemployment(df: pd.DataFrame) -> Stream:
     >>> s.y.tolist(), s.batch.tolist(), s.features[:3]
     ([0, 1, 0], [1974, 1974, 1975], ('age', 'age2', 'childs'))
     """
+    _check_frame(df, "gss_wages")
     missing = {"year", "age", "childs", "wrkstat", "gender", "prestg10", "educcat", "maritalcat"} - set(df)
     if missing:
         raise ValueError(f"df: expected the gss_wages columns, missing {sorted(missing)}")
@@ -136,9 +154,10 @@ def rainfall_stream(df: pd.DataFrame, *, days: int = 30) -> Stream:
     >>> rainfall_stream(df, days=2).batch.tolist()
     [0, 0, 1]
     """
+    _check_frame(df, "rainfall")
     if "rain" not in df:
         raise ValueError("df: expected the rainfall table with a 'rain' column")
-    check_range(days, "days", low=1, integer=True)
+    check_range(days, "days", low=1, high=10**9, integer=True)
     X = df.drop(columns="rain")
     return Stream(X.to_numpy(float), df["rain"].to_numpy(), np.arange(len(df)) // days, tuple(X.columns))
 
@@ -158,6 +177,10 @@ def sp500_volatility(df: pd.DataFrame, *, years: tuple[int, int] = (1990, 2012))
     >>> s.features, round(float(s.y[0]), 3), bool(s.batch[0] == 2000 + 1 / 12)
     (('day', 'week', 'month'), 0.995, True)
     """
+    _check_frame(df, "sp500")
+    if not (isinstance(years, (tuple, list)) and len(years) == 2
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in years)):
+        raise TypeError(f"years: expected (first, last) as two ints, got {years!r}")
     if not {"Date", "Adj.Close"} <= set(df):
         raise ValueError("df: expected the sp500 table with 'Date' and 'Adj.Close' columns")
     sp = df.assign(Date=pd.to_datetime(df.Date)).sort_values("Date").reset_index(drop=True)

@@ -92,8 +92,10 @@ class Jitter:
         check_range(self.shift, "shift", low=0, high=6)
         check_range(self.rotation, "rotation", low=0, high=180)
         check_range(self.noise, "noise", low=0, high=1)
-        for name, (lo, hi), low in (("scale", self.scale, 0.2), ("stroke", self.stroke, 0),
-                                    ("blur", self.blur, 0)):
+        for name, pair, low in (("scale", self.scale, 0.2), ("stroke", self.stroke, 0), ("blur", self.blur, 0)):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(f"{name}: expected a (low, high) pair of numbers, got {type(pair).__name__}")
+            lo, hi = pair
             check_range(lo, name, low=low)
             check_range(hi, name, low=lo)
 
@@ -164,12 +166,15 @@ def render_digits(n: int, *, seed: int = 0, jitter: Jitter | None = None,
     """
     from PIL import ImageFont
 
-    check_range(n, "n", low=1, integer=True)
+    check_range(n, "n", low=1, high=10**7, integer=True)
     seed = check_seed(seed)
-    check_range(size, "size", low=8, integer=True)
+    check_range(size, "size", low=8, high=4096, integer=True)
     jitter = Jitter() if jitter is None else jitter
     if not isinstance(jitter, Jitter):
         raise TypeError(f"jitter: expected a kit.data.synth.Jitter, got {type(jitter).__name__}")
+    if fonts is not None and (not isinstance(fonts, (list, tuple))
+                              or not all(isinstance(p, (str, Path)) for p in fonts)):
+        raise TypeError(f"fonts: expected a list of font file paths, got {type(fonts).__name__}")
     paths = font_paths() if fonts is None else [Path(p) for p in fonts]
     if not paths:
         raise ValueError("fonts: expected at least one font file")
@@ -232,6 +237,9 @@ def mix_real(X_syn, y_syn, X_real, y_real, *, real_share: float | None = None,
     (180, 0.5)
     """
     Xs, Xr = as_array(X_syn, "X_syn", ndim=3), as_array(X_real, "X_real", ndim=3)
+    for name, arr in (("X_syn", Xs), ("X_real", Xr)):
+        if arr.size and np.abs(arr).max() > np.finfo(np.float32).max:
+            raise ValueError(f"{name}: expected pixel values that fit in float32, got up to {np.abs(arr).max():g}")
     ys = as_array(y_syn, "y_syn", ndim=1, dtype=None)
     yr = as_array(y_real, "y_real", ndim=1, dtype=None)
     same_length(X_syn=Xs, y_syn=ys)

@@ -21,7 +21,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -142,18 +144,27 @@ def score_groups(df: pd.DataFrame, groups: list[str] | tuple[str, ...] = ("Black
     >>> score_groups(df, ["A"])[0].pmf.tolist()
     [0.25, 0.75]
     """
+    check_type(df, "df", pd.DataFrame, what="the fico table as a pandas DataFrame")
+    if isinstance(groups, (str, bytes)) or not hasattr(groups, "__iter__"):
+        raise TypeError(f"groups: expected a list of group names, got {type(groups).__name__}")
     for col in ("group", "score", "cdf", "repay_rate", "group_size"):
         if col not in df.columns:
             raise ValueError(f"df: expected a column {col!r}, got {list(df.columns)}")
     out = []
     for name in groups:
-        check_choice(name, "groups", sorted(df["group"].unique()))
+        _choice(name, "groups", sorted(df["group"].unique()))
         g = df[df["group"] == name].sort_values("score")
         cdf = g["cdf"].to_numpy(float)
         pmf = np.diff(cdf, prepend=0.0)
         out.append(ScoreGroup(name, g["score"].to_numpy(float), pmf / pmf.sum(),
                               g["repay_rate"].to_numpy(float), int(g["group_size"].iloc[0])))
     return out
+
+
+def _choice(value: Any, name: str, choices: Sequence[str]) -> Any:
+    if isinstance(value, np.ndarray):  # ``array in list`` is numpy's ambiguous-truth error
+        raise ValueError(f"{name}: expected one of {list(choices)}, got an array of shape {value.shape}")
+    return check_choice(value, name, choices)
 
 
 def selection(pmf: np.ndarray, rate: float) -> np.ndarray:
@@ -260,7 +271,7 @@ def policy_rates(groups: list[ScoreGroup], policy: str, *, loss: float = 4.0) ->
         raise TypeError(f"groups: expected a non-empty list of ScoreGroup, got {type(groups).__name__}")
     for g in groups:
         check_type(g, "groups", ScoreGroup, what="a list of ScoreGroup")
-    check_choice(policy, "policy", POLICIES)
+    _choice(policy, "policy", POLICIES)
     check_range(loss, "loss", low=0)
     if not groups:
         raise ValueError("groups: expected at least one ScoreGroup")

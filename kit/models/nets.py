@@ -302,6 +302,7 @@ def reset_parameters(model: nn.Module, gen: torch.Generator) -> None:
     >>> bool(net.weight.abs().max() <= 0.5)
     True
     """
+    _validate.check_type(model, "model", nn.Module, what="a torch.nn.Module")
     if not isinstance(gen, torch.Generator):
         raise TypeError(f"gen: expected a torch.Generator, got {type(gen).__name__}")
     with torch.no_grad():
@@ -350,8 +351,9 @@ def accuracy(model: nn.Module, X: ArrayLike, y: ArrayLike, **kwargs) -> float:
     1.0
     """
     yt = as_label_tensor(y)
-    same_length(X=X, y=yt)
-    return float((predict(model, X, **kwargs) == yt.numpy()).mean())
+    pred = predict(model, X, **kwargs)  # checks X
+    same_length(X=pred, y=yt)
+    return float((pred == yt.numpy()).mean())
 
 
 def activations(model: SmallCNN, X: ArrayLike, *, layer: str = "conv",
@@ -365,6 +367,8 @@ def activations(model: SmallCNN, X: ArrayLike, *, layer: str = "conv",
     >>> activations(SmallCNN(8), np.zeros((3, 8, 8), "float32"), layer="hidden").shape
     (3, 64)
     """
+    if isinstance(layer, np.ndarray):  # ``array in tuple`` is numpy's ambiguous-truth error
+        raise ValueError(f"layer: expected 'conv' or 'hidden', got an array of shape {layer.shape}")
     _validate.check_choice(layer, "layer", ("conv", "hidden"))
     check_range(batch_size, "batch_size", low=1, integer=True)
     if not hasattr(model, "features") or not hasattr(model, "head"):

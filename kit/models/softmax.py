@@ -42,7 +42,8 @@ class SoftmaxRegression:
         self.W = as_array(self.W, "W", ndim=2).astype(np.float64)
         self.b = as_array(self.b, "b", ndim=1).astype(np.float64)
         if self.W.shape[1] != len(self.b):
-            raise ValueError(f"b: expected {self.W.shape[1]} entries (one per class), got {len(self.b)}")
+            raise ValueError(f"b: expected {self.W.shape[1]} entries (one per class: the columns of W), "
+                             f"got {len(self.b)}")
 
     def _flat(self, X) -> np.ndarray:
         X = as_features(X, "X")
@@ -123,4 +124,7 @@ def fit_softmax_regression(X: ArrayLike, y: ArrayLike, *, n_classes: int | None 
         return loss
 
     opt.step(closure)
+    if not (torch.isfinite(W).all() and torch.isfinite(b).all()):
+        raise ValueError(f"X: the fit overflowed to non-finite weights (|X| up to {np.abs(Xa).max():g}); "
+                         "scale the features")
     return SoftmaxRegression(W.detach().numpy().copy(), b.detach().numpy().copy())

@@ -26,15 +26,8 @@ import torch
 from numpy.typing import ArrayLike
 from torch import nn
 
-from kit._validate import (
-    as_array,
-    check_choice,
-    check_device,
-    check_flag,
-    check_range,
-    check_seed,
-    same_length,
-)
+from kit import _validate
+from kit._validate import as_array, check_device, check_flag, check_range, check_seed, same_length
 from kit.models import nets
 from kit.progress import progress
 
@@ -62,6 +55,12 @@ def _pgd_t(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, alpha
         adv = adv + alpha * _grad_sign(model, adv, y)
         adv = (x + (adv - x).clamp(-eps, eps)).clamp(0, 1).detach()
     return adv
+
+
+def _choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    if isinstance(value, np.ndarray):  # ``array in list`` is numpy's ambiguous-truth error
+        raise ValueError(f"{name}: expected one of {list(choices)}, got an array of shape {value.shape}")
+    return _validate.check_choice(value, name, choices)
 
 
 def _default_alpha(eps: float, steps: int) -> float:
@@ -166,6 +165,9 @@ def pgd(model: nn.Module, X: ArrayLike, y: ArrayLike, *, eps: float, steps: int 
     seed = check_seed(seed)
     random_start = check_flag(random_start, "random_start")
     check_range(batch_size, "batch_size", low=1, integer=True)
+    if alpha is None and _default_alpha(eps, steps) > 1:
+        raise ValueError(f"eps: the default step 2.5 * eps / steps = {_default_alpha(eps, steps):g} exceeds 1 "
+                         f"with steps={steps}; pass alpha or more steps")
     alpha = check_range(_default_alpha(eps, steps) if alpha is None else alpha, "alpha", low=0, high=1)
     gen = torch.Generator().manual_seed(seed)
     return _batched(lambda x, t: _pgd_t(model, x, t, eps, alpha, steps, random_start, gen),
@@ -180,7 +182,7 @@ def attack(model: nn.Module, X: ArrayLike, y: ArrayLike, *, method: str, eps: fl
     >>> attack(SmallCNN(8), np.zeros((2, 8, 8), "float32"), np.array([0, 1]), method="fgsm", eps=0.0).max()
     np.float32(0.0)
     """
-    check_choice(method, "method", ATTACKS)
+    _choice(method, "method", ATTACKS)
     if method == "fgsm":
         return fgsm(model, X, y, eps=eps, device=device)
     return pgd(model, X, y, eps=eps, steps=steps, seed=seed, device=device)
@@ -252,7 +254,8 @@ class EpsCurve:
 
     def at(self, method: str, eps: float) -> float:
         """Accuracy of ``method`` at the grid point ``eps``."""
-        check_choice(method, "method", list(self.acc))
+        _choice(method, "method", list(self.acc))
+        check_range(eps, "eps")
         i = int(np.argmin(np.abs(np.asarray(self.eps) - eps)))
         if abs(self.eps[i] - eps) > 1e-9:
             raise ValueError(f"eps: {eps} is not on the grid {self.eps}")
@@ -296,7 +299,7 @@ def accuracy_vs_eps(model: nn.Module, X: ArrayLike, y: ArrayLike, eps_grid: Sequ
         raise ValueError("eps_grid: expected at least one budget")
     if isinstance(methods, str) or not hasattr(methods, "__iter__"):
         raise TypeError(f"methods: expected a sequence of attack names {ATTACKS}, got {methods!r}")
-    methods = tuple(check_choice(m, "methods", ATTACKS) for m in methods)
+    methods = tuple(_choice(m, "methods", ATTACKS) for m in methods)
     if not methods:
         raise ValueError(f"methods: expected at least one of {ATTACKS}")
     show_progress = check_flag(show_progress, "show_progress")
@@ -348,7 +351,7 @@ class PGDAdversary:
         check_range(self.eps, "eps", low=0, high=1)
         check_range(self.steps, "steps", low=1, high=10**6, integer=True)
         alpha = _default_alpha(self.eps, self.steps) if self.alpha is None else self.alpha
-        object.__setattr__(self, "alpha", check_range(alpha, "alpha", low=0))
+        object.__setattr__(self, "alpha", check_range(alpha, "alpha", low=0, high=1e6))
 
     def __call__(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor,
                  generator: torch.Generator) -> torch.Tensor:

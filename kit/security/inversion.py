@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from kit._validate import as_array, as_labels, check_range, check_seed, check_type
+from kit._validate import as_array, as_labels, check_callable, check_range, check_seed, check_type
 from kit.security.monitoring import QueryBlocked
 
 if TYPE_CHECKING:
@@ -95,6 +95,7 @@ class Inversion:
 
     def recognised(self, judge: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """Boolean ``(n,)``: does ``judge`` (images -> labels) label each image as its class?"""
+        check_callable(judge, "judge", what="a callable images -> labels")
         return np.asarray(judge(self.images)) == self.classes
 
     def recognition_rate(self, judge: Callable[[np.ndarray], np.ndarray]) -> float:
@@ -215,7 +216,9 @@ def invert_blackbox(query: Callable[[np.ndarray], np.ndarray], classes: ArrayLik
     check_range(population, "population", low=1, high=10**5, integer=True)
     check_range(lr, "lr", low=0, high=1e3)
     check_range(l2, "l2", low=0, high=1e6)
-    check_range(sigma, "sigma", low=0)
+    check_range(sigma, "sigma", low=0, high=1e6)
+    if sigma == 0:
+        raise ValueError("sigma: expected a value > 0 (the gradient estimate divides by it)")
     check_range(floor, "floor", low=0)
     seed = check_seed(seed)
     rng = np.random.default_rng(seed)

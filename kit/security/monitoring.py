@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 from scipy.spatial.distance import cdist
 from scipy.stats import shapiro
 
-from kit._validate import as_array, as_features, check_range
+from kit._validate import as_array, as_features, check_has, check_range
 
 
 class QueryBlocked(RuntimeError):
@@ -46,6 +46,11 @@ class QueryMonitor:
     delta : float
         PRADA threshold on Shapiro-Wilk W.
     ratio : float
+
+    Attributes
+    ----------
+    last_W : float
+        The last Shapiro-Wilk W; NaN until ``min_queries`` queries have arrived.
 
     Examples
     --------
@@ -121,6 +126,7 @@ def query_until_blocked(api: Any, X: ArrayLike, *,
     >>> len(answered), blocked
     (0, True)
     """
+    check_has(api, "api", "query", what="a prediction API with .query(X)")
     X = as_array(X, "X", ndim=(2, 3, 4))
     check_range(batch_size, "batch_size", low=1, integer=True)
     done, outs = 0, []

@@ -105,7 +105,7 @@ def targeted_flips(y: ArrayLike, share: float, *, source: int, target: int,
     """
     y = as_labels(y)
     check_range(source, "source", integer=True)
-    check_range(target, "target", low=0, integer=True)
+    check_range(target, "target", low=0, high=2**63 - 1, integer=True)
     if source == target:
         raise ValueError(f"target: expected a class other than source={source}")
     pool = np.flatnonzero(y == source)
@@ -210,7 +210,7 @@ def backdoor(X: ArrayLike, y: ArrayLike, share: float, *, target: int = 0, size:
     X = _images(X)
     y = as_labels(y)
     same_length(X=X, y=y)
-    check_range(target, "target", low=0, integer=True)
+    check_range(target, "target", low=0, high=2**63 - 1, integer=True)
     check_range(size, "size", low=1, high=min(X.shape[1:]), integer=True)
     check_range(value, "value", low=0, high=1)
     pool = np.flatnonzero(y != target)

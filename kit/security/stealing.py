@@ -72,7 +72,7 @@ def extract_softmax_regression(api: Any, n_features: int, *, n_queries: int | No
     check_range(floor, "floor", low=0)
     seed = check_seed(seed)
     Q = np.random.default_rng(seed).random((n, n_features))
-    P = np.asarray(api.query(Q), dtype=np.float64)
+    P = np.asarray(_ask(api, Q, "n_features"), dtype=np.float64)
     if P.ndim != 2:
         raise ValueError("api: equation solving needs confidences (n, K); this API returns labels only")
     L = np.log(np.maximum(P, floor) if floor > 0 else P)
@@ -80,6 +80,14 @@ def extract_softmax_regression(api: Any, n_features: int, *, n_queries: int | No
     A = np.hstack([Q, np.ones((n, 1))])
     theta = np.linalg.lstsq(A, clr, rcond=None)[0]
     return SoftmaxRegression(theta[:-1], theta[-1])
+
+
+def _ask(api: Any, X: np.ndarray, name: str) -> Any:
+    """``api.query(X)``; an API that refuses the queries' shape names the argument that set it."""
+    try:
+        return api.query(X)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name}: the API refused queries of shape {X.shape} ({exc})") from exc
 
 
 class Surrogate:
@@ -147,13 +155,17 @@ def extract_by_learning(api: Any, X_query: ArrayLike, *, model: str = "mlp", n_c
     True
     """
     check_has(api, "api", "query", what="a prediction API with .query(X)")
+    if isinstance(model, np.ndarray):  # ``array in tuple`` is numpy's ambiguous-truth error
+        raise ValueError(f"model: expected 'mlp' or 'linear', got an array of shape {model.shape}")
     check_choice(model, "model", ("mlp", "linear"))
     check_range(epochs, "epochs", low=1, high=10**6, integer=True)
     check_range(hidden, "hidden", low=1, high=10**5, integer=True)
     check_range(n_classes, "n_classes", low=2, high=10**5, integer=True)
     seed = check_seed(seed)
     X = as_features(X_query, "X_query")
-    answers = np.asarray(api.query(X))
+    if model == "mlp" and np.abs(X).max() > np.finfo(np.float32).max:  # the MLP trains in float32
+        raise ValueError(f"X_query: expected values that fit in float32, got up to {np.abs(X).max():g}")
+    answers = np.asarray(_ask(api, X, "X_query"))
     if model == "linear":
         return Surrogate(fit_softmax_regression(X, answers, n_classes=n_classes), "linear")
     if answers.ndim == 2:  # renormalise rounded confidences so they are a distribution
