@@ -97,9 +97,19 @@ def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
 
     >>> check_choice("quick", "scale", ["quick", "full"])
     'quick'
+    >>> check_choice(np.array(["quick"]), "scale", ["quick", "full"])
+    Traceback (most recent call last):
+    ...
+    ValueError: scale: expected one of ['quick', 'full'], got an array
     """
     choices = list(choices)
-    if value not in choices:
+    if isinstance(value, np.ndarray):  # `in` would compare element-wise and fail without a name
+        raise ValueError(f"{name}: expected one of {choices}, got an array")
+    try:
+        known = value in choices
+    except (TypeError, ValueError):  # an object whose == cannot give one truth value
+        known = False
+    if not known:
         raise ValueError(f"{name}: expected one of {choices}, got {value!r}")
     return value
 

@@ -21,9 +21,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -152,19 +150,13 @@ def score_groups(df: pd.DataFrame, groups: list[str] | tuple[str, ...] = ("Black
             raise ValueError(f"df: expected a column {col!r}, got {list(df.columns)}")
     out = []
     for name in groups:
-        _choice(name, "groups", sorted(df["group"].unique()))
+        check_choice(name, "groups", sorted(df["group"].unique()))
         g = df[df["group"] == name].sort_values("score")
         cdf = g["cdf"].to_numpy(float)
         pmf = np.diff(cdf, prepend=0.0)
         out.append(ScoreGroup(name, g["score"].to_numpy(float), pmf / pmf.sum(),
                               g["repay_rate"].to_numpy(float), int(g["group_size"].iloc[0])))
     return out
-
-
-def _choice(value: Any, name: str, choices: Sequence[str]) -> Any:
-    if isinstance(value, np.ndarray):  # ``array in list`` is numpy's ambiguous-truth error
-        raise ValueError(f"{name}: expected one of {list(choices)}, got an array of shape {value.shape}")
-    return check_choice(value, name, choices)
 
 
 def selection(pmf: np.ndarray, rate: float) -> np.ndarray:
@@ -271,7 +263,7 @@ def policy_rates(groups: list[ScoreGroup], policy: str, *, loss: float = 4.0) ->
         raise TypeError(f"groups: expected a non-empty list of ScoreGroup, got {type(groups).__name__}")
     for g in groups:
         check_type(g, "groups", ScoreGroup, what="a list of ScoreGroup")
-    _choice(policy, "policy", POLICIES)
+    check_choice(policy, "policy", POLICIES)
     check_range(loss, "loss", low=0)
     if not groups:
         raise ValueError("groups: expected at least one ScoreGroup")

@@ -367,8 +367,6 @@ def activations(model: SmallCNN, X: ArrayLike, *, layer: str = "conv",
     >>> activations(SmallCNN(8), np.zeros((3, 8, 8), "float32"), layer="hidden").shape
     (3, 64)
     """
-    if isinstance(layer, np.ndarray):  # ``array in tuple`` is numpy's ambiguous-truth error
-        raise ValueError(f"layer: expected 'conv' or 'hidden', got an array of shape {layer.shape}")
     _validate.check_choice(layer, "layer", ("conv", "hidden"))
     check_range(batch_size, "batch_size", low=1, integer=True)
     if not hasattr(model, "features") or not hasattr(model, "head"):

@@ -60,8 +60,6 @@ class PredictionAPI:
                  bounds: tuple[float, float] | None = None) -> None:
         if not callable(predict_proba):
             raise TypeError("predict_proba: expected a callable X -> probabilities")
-        if isinstance(output, np.ndarray):  # ``array in tuple`` is numpy's ambiguous-truth error
-            raise ValueError(f"output: expected 'proba' or 'label', got an array of shape {output.shape}")
         check_choice(output, "output", ("proba", "label"))
         if decimals is not None:
             check_range(decimals, "decimals", low=0, high=15, integer=True)

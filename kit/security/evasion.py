@@ -57,12 +57,6 @@ def _pgd_t(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, alpha
     return adv
 
 
-def _choice(value: Any, name: str, choices: Sequence[str]) -> str:
-    if isinstance(value, np.ndarray):  # ``array in list`` is numpy's ambiguous-truth error
-        raise ValueError(f"{name}: expected one of {list(choices)}, got an array of shape {value.shape}")
-    return _validate.check_choice(value, name, choices)
-
-
 def _default_alpha(eps: float, steps: int) -> float:
     return 2.5 * eps / max(steps, 1)  # Madry et al.'s rule of thumb
 
@@ -182,7 +176,7 @@ def attack(model: nn.Module, X: ArrayLike, y: ArrayLike, *, method: str, eps: fl
     >>> attack(SmallCNN(8), np.zeros((2, 8, 8), "float32"), np.array([0, 1]), method="fgsm", eps=0.0).max()
     np.float32(0.0)
     """
-    _choice(method, "method", ATTACKS)
+    _validate.check_choice(method, "method", ATTACKS)
     if method == "fgsm":
         return fgsm(model, X, y, eps=eps, device=device)
     return pgd(model, X, y, eps=eps, steps=steps, seed=seed, device=device)
@@ -254,7 +248,7 @@ class EpsCurve:
 
     def at(self, method: str, eps: float) -> float:
         """Accuracy of ``method`` at the grid point ``eps``."""
-        _choice(method, "method", list(self.acc))
+        _validate.check_choice(method, "method", list(self.acc))
         check_range(eps, "eps")
         i = int(np.argmin(np.abs(np.asarray(self.eps) - eps)))
         if abs(self.eps[i] - eps) > 1e-9:
@@ -299,7 +293,7 @@ def accuracy_vs_eps(model: nn.Module, X: ArrayLike, y: ArrayLike, eps_grid: Sequ
         raise ValueError("eps_grid: expected at least one budget")
     if isinstance(methods, str) or not hasattr(methods, "__iter__"):
         raise TypeError(f"methods: expected a sequence of attack names {ATTACKS}, got {methods!r}")
-    methods = tuple(_choice(m, "methods", ATTACKS) for m in methods)
+    methods = tuple(_validate.check_choice(m, "methods", ATTACKS) for m in methods)
     if not methods:
         raise ValueError(f"methods: expected at least one of {ATTACKS}")
     show_progress = check_flag(show_progress, "show_progress")

@@ -155,8 +155,6 @@ def extract_by_learning(api: Any, X_query: ArrayLike, *, model: str = "mlp", n_c
     True
     """
     check_has(api, "api", "query", what="a prediction API with .query(X)")
-    if isinstance(model, np.ndarray):  # ``array in tuple`` is numpy's ambiguous-truth error
-        raise ValueError(f"model: expected 'mlp' or 'linear', got an array of shape {model.shape}")
     check_choice(model, "model", ("mlp", "linear"))
     check_range(epochs, "epochs", low=1, high=10**6, integer=True)
     check_range(hidden, "hidden", low=1, high=10**5, integer=True)
