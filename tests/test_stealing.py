@@ -144,3 +144,21 @@ def test_softmax_regression_errors_name_the_argument():
     X = np.full((30, 4), 9.5e153) * (np.arange(120).reshape(30, 4) % 2)
     with pytest.raises(ValueError, match="^X: the fit overflowed"):
         softmax.fit_softmax_regression(X, np.repeat([0, 1], 15), max_iter=20)
+
+
+def test_solving_the_answered_queries_is_the_extraction_step():
+    from kit.models.softmax import SoftmaxRegression
+    from kit.security.api import PredictionAPI
+
+    rng = np.random.default_rng(3)
+    secret = SoftmaxRegression(rng.normal(size=(5, 3)), rng.normal(size=3))
+    extracted = st.extract_softmax_regression(PredictionAPI(secret.predict_proba), n_features=5, seed=7)
+    Q = np.random.default_rng(7).random((6, 5))               # the queries extraction makes
+    solved = st.solve_softmax_regression(Q, secret.predict_proba(Q))
+    np.testing.assert_array_equal(solved.W, extracted.W)
+    few = st.solve_softmax_regression(Q[:3], secret.predict_proba(Q[:3]))   # blocked early: min-norm
+    assert few.W.shape == (5, 3) and np.all(np.isfinite(few.W))
+    with pytest.raises(ValueError, match="^P: "):
+        st.solve_softmax_regression(Q, np.zeros((6, 3)), floor=0)
+    with pytest.raises(ValueError, match="X_query has 6, P has 4"):
+        st.solve_softmax_regression(Q, secret.predict_proba(Q)[:4])

@@ -28,7 +28,15 @@ import torch
 from numpy.typing import ArrayLike
 from scipy.special import log_softmax
 
-from kit._validate import as_array, as_features, check_choice, check_has, check_range, check_seed
+from kit._validate import (
+    as_array,
+    as_features,
+    check_choice,
+    check_has,
+    check_range,
+    check_seed,
+    same_length,
+)
 from kit.models import nets
 from kit.models.softmax import SoftmaxRegression, fit_softmax_regression
 
@@ -75,9 +83,40 @@ def extract_softmax_regression(api: Any, n_features: int, *, n_queries: int | No
     P = np.asarray(_ask(api, Q, "n_features"), dtype=np.float64)
     if P.ndim != 2:
         raise ValueError("api: equation solving needs confidences (n, K); this API returns labels only")
+    return solve_softmax_regression(Q, P, floor=floor)
+
+
+def solve_softmax_regression(X_query: ArrayLike, P: ArrayLike, *, floor: float = 1e-300) -> SoftmaxRegression:
+    """The equation-solving step alone: the softmax regression that fits confidences ``P``
+    returned for queries ``X_query`` (least squares; the minimum-norm solution when there are
+    fewer than ``d + 1`` queries, e.g. an attacker blocked early keeps what it got).
+
+    Parameters
+    ----------
+    X_query : array (n, d)
+    P : array (n, K), confidences returned for ``X_query``
+    floor : float
+        Confidences below it are raised to it before the log (a rounded API returns zeros).
+
+    Examples
+    --------
+    >>> secret = SoftmaxRegression(np.array([[2.0, -1.0], [0.5, 1.0]]), np.array([0.1, -0.1]))
+    >>> Q = np.random.default_rng(0).random((3, 2))
+    >>> copy = solve_softmax_regression(Q, secret.predict_proba(Q))
+    >>> bool(np.allclose(copy.predict_proba(np.eye(2)), secret.predict_proba(np.eye(2))))
+    True
+    """
+    Q = as_array(X_query, "X_query", ndim=2)
+    P = as_array(P, "P", ndim=2)
+    same_length(X_query=Q, P=P)
+    if P.shape[1] < 2 or np.any(P < 0) or np.any(P > 1):
+        raise ValueError("P: expected confidences in [0, 1], one column per class (at least 2)")
+    check_range(floor, "floor", low=0, high=1)
     L = np.log(np.maximum(P, floor) if floor > 0 else P)
+    if not np.all(np.isfinite(L)):
+        raise ValueError("P: a confidence of 0 has no logarithm; pass floor > 0 (e.g. half a rounding step)")
     clr = L - L.mean(axis=1, keepdims=True)
-    A = np.hstack([Q, np.ones((n, 1))])
+    A = np.hstack([Q, np.ones((len(Q), 1))])
     theta = np.linalg.lstsq(A, clr, rcond=None)[0]
     return SoftmaxRegression(theta[:-1], theta[-1])
 
