@@ -148,3 +148,19 @@ def test_a_target_beyond_int64_names_the_argument():
         P.targeted_flips(y, 0.2, source=0, target=2**70, seed=0)
     with pytest.raises(ValueError, match="^target: "):
         P.backdoor(np.zeros((20, 8, 8)), y, 0.2, target=2**70)
+
+
+def test_activation_clustering_outlier_rule_flags_the_odd_class_out_without_a_tuned_threshold():
+    from kit.security import sanitise
+
+    rng = np.random.default_rng(1)
+    blocks = [rng.normal(size=(60, 6)) for _ in range(6)]
+    blocks[2] = np.r_[rng.normal(size=(45, 6)), rng.normal(size=(15, 6)) + 5]   # class 2 hides a cluster
+    F, y = np.concatenate(blocks), np.repeat(np.arange(6), 60)
+    res = sanitise.activation_clustering(F, y, n_components=3, outlier_z=4)
+    assert res.flagged == (2,)
+    assert int((~res.keep).sum()) == 15 and not res.keep[120 + 45:180].any()
+    # a fixed threshold set for other data flags clean classes too, or misses the odd one out
+    assert sanitise.activation_clustering(F, y, n_components=3, min_silhouette=0.2).flagged != (2,)
+    with pytest.raises(ValueError, match="^outlier_z: "):
+        sanitise.activation_clustering(F, y, outlier_z=-1)

@@ -200,7 +200,8 @@ class Clustering:
 
 
 def activation_clustering(features: ArrayLike, y: ArrayLike, *, n_components: int = 10,
-                          min_silhouette: float = 0.38, seed: int = 0) -> Clustering:
+                          min_silhouette: float = 0.38, outlier_z: float | None = None,
+                          seed: int = 0) -> Clustering:
     """Split each class's activations in two; where the split is clean, drop the smaller part.
 
     Chen et al., "Detecting Backdoor Attacks on Deep Neural Networks by Activation
@@ -208,7 +209,10 @@ def activation_clustering(features: ArrayLike, y: ArrayLike, *, n_components: in
     target class the poisoned rows are activated by the trigger, not by the digit, so they
     form their own cluster. Per class: reduce to ``n_components`` (PCA here; the paper uses
     ICA), run 2-means, and flag the class when the silhouette score reaches
-    ``min_silhouette``; the smaller cluster of a flagged class is removed.
+    ``min_silhouette``; the smaller cluster of a flagged class is removed. A fixed threshold
+    has to be tuned to the data; ``outlier_z`` replaces it by a rule that needs no tuning: flag
+    a class whose silhouette exceeds the median over all classes by more than ``outlier_z``
+    median absolute deviations (a poisoned class is the odd one out).
 
     Parameters
     ----------
@@ -216,6 +220,8 @@ def activation_clustering(features: ArrayLike, y: ArrayLike, *, n_components: in
     y : int array ``(n,)``, the labels as given (poisoned ones included)
     n_components : int
     min_silhouette : float in [-1, 1]
+    outlier_z : float > 0, optional
+        When given, used instead of ``min_silhouette`` (the rule above).
     seed : int
         Seeds k-means.
 
@@ -230,6 +236,10 @@ def activation_clustering(features: ArrayLike, y: ArrayLike, *, n_components: in
     >>> res = activation_clustering(F, np.r_[np.zeros(50, "int64"), np.ones(50, "int64")], n_components=3)
     >>> res.flagged, int((~res.keep[40:50]).sum()), int((~res.keep).sum())
     ((0,), 10, 10)
+    >>> F3 = np.r_[F, rng.normal(size=(50, 5))]
+    >>> activation_clustering(F3, np.r_[np.zeros(50, "int64"), np.ones(50, "int64"), np.full(50, 2)],
+    ...                       n_components=3, outlier_z=4).flagged
+    (0,)
     """
     from sklearn.cluster import KMeans
     from sklearn.decomposition import PCA
@@ -241,9 +251,11 @@ def activation_clustering(features: ArrayLike, y: ArrayLike, *, n_components: in
     check_range(n_components, "n_components", low=1, high=10**4, integer=True)
     seed = check_seed(seed)
     check_range(min_silhouette, "min_silhouette", low=-1, high=1)
+    if outlier_z is not None:
+        check_range(outlier_z, "outlier_z", low=1e-9, high=1e6)
     keep = np.ones(len(y), dtype=bool)
     sil: dict[int, float] = {}
-    flagged = []
+    splits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for c in np.unique(y):
         rows = np.flatnonzero(y == c)
         if len(rows) < max(4, n_components + 1):
@@ -253,10 +265,18 @@ def activation_clustering(features: ArrayLike, y: ArrayLike, *, n_components: in
         if len(np.unique(lab)) < 2:
             continue
         sil[int(c)] = float(silhouette_score(Z, lab))
-        if sil[int(c)] >= min_silhouette:
-            flagged.append(int(c))
-            small = np.argmin(np.bincount(lab))
-            keep[rows[lab == small]] = False
+        splits[int(c)] = (rows, lab)
+    if outlier_z is None:
+        flagged = [c for c, v in sil.items() if v >= min_silhouette]
+    else:
+        values = np.array(list(sil.values()))
+        median = float(np.median(values)) if len(values) else 0.0
+        mad = float(np.median(np.abs(values - median))) if len(values) else 0.0
+        flagged = [c for c, v in sil.items() if mad > 0 and v > median + outlier_z * mad]
+    for c in flagged:
+        rows, lab = splits[c]
+        small = np.argmin(np.bincount(lab))
+        keep[rows[lab == small]] = False
     return Clustering(keep, sil, tuple(flagged))
 
 
