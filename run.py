@@ -94,6 +94,11 @@ def lessons() -> list[Path]:
     return sorted(p for folder in LESSON_FOLDERS for p in (ROOT / folder).glob("*.ipynb"))
 
 
+def _shown(path: Path, work: Path) -> Path:
+    """``path`` as the learner knows it: relative to the folder holding ``work`` when inside it."""
+    return path.relative_to(work.parent) if work.parent in path.parents else path
+
+
 def prepare_work(work: Path = MY_WORK) -> list[Path]:
     """Copy each lesson into ``work`` unless a copy is already there; return the new copies."""
     new = []
@@ -127,7 +132,7 @@ def refresh(names: list[str], work: Path = MY_WORK) -> list[Path]:
             backup = work / "backups" / f"{src.stem}-{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
             backup.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(dst, backup)
-            say(f"your previous copy is now {backup.relative_to(work.parent) if work.parent in backup.parents else backup}")
+            say(f"your previous copy is now {_shown(backup, work)}")
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dst)
         done.append(dst)
@@ -168,7 +173,7 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "lab":
         for path in prepare_work():
-            say(f"new copy: {path.relative_to(MY_WORK.parent) if MY_WORK.parent in path.parents else path}")
+            say(f"new copy: {_shown(path, MY_WORK)}")
         say(f"your copies are in {MY_WORK.name}/ (the originals stay untouched); "
             "`python3 run.py refresh NN` gives you a fresh copy of lesson NN")
         return run(lab_command(rest, root_dir=MY_WORK, open_path="notebooks/00_welcome.ipynb"))

@@ -24,7 +24,7 @@ import nbformat
 from kit._validate import check_seed
 from kit.check import RESULTS_ENV
 from kit.progress import ENV as NO_PROGRESS_ENV
-from kit.tooling.catalogue import Lesson, available, find, repo_root
+from kit.tooling.catalogue import ALL, Lesson, available, find, repo_root
 from kit.tooling.scoreboard import scoreboard_markdown, write_scoreboard  # noqa: F401 (the CLI imports both from here)
 
 KERNEL_STARTUP_TIMEOUT = 120
@@ -243,7 +243,8 @@ def refuse_sources(targets: list[Path], root: Path, *, name: str) -> None:
     ...
     ValueError: out: would overwrite the source notebook notebooks/00_welcome.ipynb; choose another folder (e.g. output/)
     """
-    sources = {path.resolve() for folder in ("notebooks", "casestudies") for path in (root / folder).glob("*.ipynb")}
+    folders = {lesson.folder for lesson in ALL}
+    sources = {path.resolve() for folder in folders for path in (root / folder).glob("*.ipynb")}
     for target in targets:
         if Path(target).resolve() in sources:
             rel = Path(target).resolve().relative_to(root.resolve())
