@@ -125,8 +125,9 @@ LESSONS: tuple[Lesson, ...] = (
        "a confidence-returning API is copied", "labels only, rounding, query monitoring",
        ["security.stealing", "security.api", "security.monitoring", "models.softmax"]),
     _l(24, "security-model-inversion", "Cross-cutting aspects", "Security (model inversion)",
-       "confidences reveal what a class looks like", "rounding, regularisation, DP",
-       ["security.inversion", "security.api", "models.nets"]),
+       "a model that memorises its records lets an attacker infer their private attributes",
+       "pruning, DP-SGD (opacus), query monitoring against adaptive attackers",
+       ["security.inversion", "security.api", "security.monitoring", "models.nets", "models.private"]),
 )
 
 CASE_STUDIES: tuple[Lesson, ...] = (
