@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from torch import nn
 
 from kit._validate import check_range, check_seed, check_type, same_length
-from kit.models.nets import _as_inputs, _as_targets, reset_parameters
+from kit.models.nets import _as_inputs, _as_targets, check_fits, reset_parameters
 
 __all__ = ["PrivateModel", "train_dp"]
 
@@ -86,17 +86,20 @@ def train_dp(model: nn.Module, X: ArrayLike, y: ArrayLike, *, epsilon: float, de
         delta = 10.0 ** -np.ceil(np.log10(n))
     check_range(delta, "delta", low=1e-12, high=1 - 1e-12)
     check_range(epochs, "epochs", low=1, high=10**5, integer=True)
-    check_range(batch_size, "batch_size", low=1, high=n, integer=True)
+    batch_size = int(check_range(batch_size, "batch_size", low=1, high=n, integer=True))
     check_range(lr, "lr", low=1e-8, high=1e3)
     check_range(max_grad_norm, "max_grad_norm", low=1e-8, high=1e6)
     seed = check_seed(seed)
     from opacus import PrivacyEngine  # imported here: ~2 s, and only this lesson needs it
 
+    check_fits(model, Xt, T)
     reset_parameters(model, torch.Generator().manual_seed(seed + 1))
     model.train()
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(Xt, T), batch_size=batch_size,
                                          shuffle=True, generator=torch.Generator().manual_seed(seed))
-    with warnings.catch_warnings():  # opacus warns about secure_mode (cryptographic RNG): a lesson wants seeds
+    # opacus warns about secure_mode (cryptographic RNG): a lesson wants seeds. Its data loader
+    # draws from torch's global generator; fork_rng puts that generator back as it was.
+    with warnings.catch_warnings(), torch.random.fork_rng(devices=[]):
         warnings.simplefilter("ignore")
         engine = PrivacyEngine(accountant="rdp")
         private, opt, loader = engine.make_private_with_epsilon(
@@ -119,4 +122,6 @@ def train_dp(model: nn.Module, X: ArrayLike, y: ArrayLike, *, epsilon: float, de
     for p in model.parameters():
         p.grad_sample = None
         p.grad = None
+    if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+        raise ValueError("X: DP-SGD diverged to non-finite weights; standardise the features or lower lr")
     return PrivateModel(model, float(spent), float(delta), float(opt.noise_multiplier), steps)

@@ -267,7 +267,8 @@ def infer_attribute(query: Callable[[np.ndarray], np.ndarray], X: ArrayLike, y: 
     picks the ``v`` that makes the known outcome most likely, weighted by how common ``v`` is:
     ``argmax_v p(y | x, v) * prior(v)`` (Fredrikson et al. 2014's warfarin attack; 2015 ran it on
     decision trees trained on survey answers). An API that returns labels only gives ``p = 1`` for
-    the predicted class and 0 otherwise.
+    the predicted class and 0 otherwise; when no candidate yields the known outcome, the prior
+    decides.
 
     Parameters
     ----------
@@ -309,5 +310,10 @@ def infer_attribute(query: Callable[[np.ndarray], np.ndarray], X: ArrayLike, y: 
         if P.ndim == 1:  # labels only
             scores[:, j] = (P == y) * prior[j]
         else:
+            if P.ndim != 2 or len(P) != len(X) or y.max(initial=0) >= P.shape[1]:
+                raise ValueError(f"y: expected class indices below the {P.shape[-1]} columns query returns, "
+                                 f"got up to {y.max(initial=0)} (query answered shape {P.shape})")
             scores[:, j] = P[np.arange(len(X)), y] * prior[j]
+    unexplained = scores.max(axis=1) <= 0  # no candidate yields the known outcome: the prior decides
+    scores[unexplained] = prior
     return values[scores.argmax(axis=1)]

@@ -189,7 +189,7 @@ class AdaptiveClient:
                  per_account: int | None = None, max_accounts: int = 1, seed: int = 0) -> None:
         self.open_account = check_callable(open_account, "open_account",
                                            what="a callable () -> monitored API")
-        self.batch = check_range(batch, "batch", low=1, integer=True)
+        self.batch = check_range(batch, "batch", low=1, high=10**7, integer=True)
         self.cover = check_range(cover, "cover", low=0, high=10**4, integer=True)
         if self.cover and X_cover is None:
             raise ValueError("X_cover: expected natural queries to send as cover when cover > 0")
