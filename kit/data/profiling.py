@@ -121,7 +121,12 @@ def find_sentinels(s: pd.Series, *, y: Any = None, min_count: int = 5) -> pd.Dat
 @dataclass(frozen=True)
 class Profile:
     """What ``profile`` found: one row per column in ``table``, the duplicate count and the
-    sentinel candidates. ``schema()`` turns it into a pandera schema for the next frame."""
+    sentinel candidates. ``schema()`` turns it into a pandera schema for the next frame.
+
+    >>> p = profile(pd.DataFrame({"hours": [40, 38, 99, 99, 99, 99, 99], "job": ["a", "?", "b", "a", "a", "b", "b"]}))
+    >>> p.n_rows, p.n_duplicates, p.table.loc["job", "missing"], p.sentinels.value.tolist()
+    (7, 3, np.int64(1), [99])
+    """
 
     table: pd.DataFrame
     n_rows: int
