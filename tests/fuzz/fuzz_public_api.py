@@ -51,7 +51,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from sklearn.linear_model import LogisticRegression
 
     from kit import augment as aug
-    from kit import check, evaluate, progress, repro
+    from kit import check, evaluate, progress, repro, serving
     from kit import data as kdata
     from kit.data import credit, streams, synth
     from kit.fairness import thresholds as th
@@ -253,6 +253,14 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             api=api(), X_query=F, model="mlp", n_classes=3, hidden=4, epochs=1, seed=0)),
         "kit.security.stealing.agreement": lambda: (stealing.agreement, dict(copy=secret, target=secret, X=F)),
         "kit.security.stealing.log_prob_error": lambda: (stealing.log_prob_error, dict(copy=secret, target=secret, X=F)),
+        # serving
+        "kit.serving.unseen_categories": lambda: (serving.unseen_categories, dict(
+            X_train=pd.DataFrame({"a": ["x", "y"], "b": ["u", None]}), X_serve=pd.DataFrame({"a": ["z", "x"], "b": [None, "v"]}),
+            columns=["a", "b"])),
+        "kit.serving.serve_batches": lambda: (serving.serve_batches, dict(
+            predict=lambda X: np.asarray(X, float)[:, 0], X=F, batch_size=7, fallback=0.0)),
+        "kit.serving.ServeResult": lambda: (serving.ServeResult, dict(
+            scores=np.zeros(3), failed=np.array([False, True, True]), batch_size=2, fallback=None, errors=("boom",))),
         # shift
         "kit.shift.detectors.observations": lambda: (listed(detectors.observations),
                                                      dict(detector=detectors.DDM(), state=state)),
@@ -402,6 +410,7 @@ DOCUMENTED_NONFINITE = {
     "kit.progress.progress": "hands back the items of iterable unchanged ('Wrap iterable in a tqdm bar'): "
                              "NaN in the input is passed through, nothing is computed",
     "kit.security.monitoring.QueryMonitor": "last_W is NaN until min_queries queries have arrived (docstring)",
+    "kit.serving.serve_batches": "requests of a failed batch score NaN when fallback is None (docstring)",
 }
 
 

@@ -1,0 +1,208 @@
+"""Serving a fitted pipeline request batch by request batch, and the categories it never saw.
+
+A one-hot encoder fitted on training data knows a fixed list of categories per column. At
+serving time a value outside that list (a country absent from a small training sample, a new
+product code, a new spelling) makes ``OneHotEncoder(handle_unknown="error")`` raise, and the
+whole batch that holds it gets no answer; a wrapper that catches the error and returns a
+default score hides the failure instead. ``unseen_categories`` finds such values before they
+are served; ``serve_batches`` replays a table through a prediction function the way a batch
+scoring job does and counts what failed. Taught in
+``notebooks/02_preprocessing-leakage.ipynb``; the encoder policies measured there are
+scikit-learn's (``handle_unknown="ignore"``, ``"infrequent_if_exist"``).
+
+Examples
+--------
+>>> train = pd.DataFrame({"city": ["Atlanta", "Macon"]})
+>>> serve = pd.DataFrame({"city": ["Macon", "Savannah"]})
+>>> unseen_categories(train, serve, ["city"])["city"].tolist()
+[False, True]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kit._validate import check_callable, check_range, check_type
+
+__all__ = ["unseen_categories", "ServeResult", "serve_batches"]
+
+
+def _columns(columns: Any, *frames: tuple[str, pd.DataFrame]) -> list:
+    if isinstance(columns, (str, bytes)) or not isinstance(columns, Sequence) or not len(columns):
+        raise TypeError(f"columns: expected a non-empty list of column names, got {columns!r}")
+    for name, frame in frames:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise KeyError(f"columns: {missing} not in {name} (its columns: {list(frame.columns)})")
+    return list(columns)
+
+
+def unseen_categories(X_train: pd.DataFrame, X_serve: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Which serving values never occur in the training data, column by column.
+
+    A missing value counts as a value of its own: it is unseen only when the training column
+    has none (as for a ``SimpleImputer`` that was never fitted on a missing value).
+
+    Parameters
+    ----------
+    X_train : DataFrame (n_train, ...)
+        The rows the encoder was fitted on.
+    X_serve : DataFrame (n, ...)
+        The rows to be served.
+    columns : list of str
+        The categorical columns, present in both frames.
+
+    Returns
+    -------
+    DataFrame (n, len(columns)) of bool, indexed like ``X_serve``: True where the value was
+    never seen in training. ``.any(axis=1)`` marks the rows an encoder that refuses unknown
+    categories cannot encode.
+
+    Examples
+    --------
+    >>> train = pd.DataFrame({"home": ["rent", "owner", None], "job": ["fixed", "fixed", "partime"]})
+    >>> serve = pd.DataFrame({"home": ["rent", "priv", None], "job": ["fixed", "fixed", "freelance"]})
+    >>> unseen_categories(train, serve, ["home", "job"])
+        home    job
+    0  False  False
+    1   True  False
+    2  False   True
+    """
+    check_type(X_train, "X_train", pd.DataFrame, what="a pandas DataFrame")
+    check_type(X_serve, "X_serve", pd.DataFrame, what="a pandas DataFrame")
+    cols = _columns(columns, ("X_train", X_train), ("X_serve", X_serve))
+    out = {}
+    for c in cols:
+        seen = X_train[c].dropna().unique()
+        known = X_serve[c].isin(seen) | (X_serve[c].isna() & X_train[c].isna().any())
+        out[c] = ~known.to_numpy(bool)
+    return pd.DataFrame(out, index=X_serve.index)
+
+
+@dataclass(frozen=True)
+class ServeResult:
+    """What a batch scoring job answered: one score per request, and which requests failed.
+
+    Attributes
+    ----------
+    scores : ndarray (n,) float
+        The score of each request; NaN where its batch raised and there was no fallback, the
+        fallback value where there was one.
+    failed : ndarray (n,) bool
+        Requests whose batch raised an exception.
+    batch_size : int
+    fallback : float or None
+        The score a failed request was given (None: it got an error).
+    errors : tuple of str
+        The distinct exception messages, in the order they first occurred (at most 5).
+
+    Examples
+    --------
+    >>> r = ServeResult(np.array([0.2, np.nan]), np.array([False, True]), 1, None, ("boom",))
+    >>> r.n_batches, r.failed_batches, r.failed_share
+    (2, 1, 0.5)
+    """
+
+    scores: np.ndarray
+    failed: np.ndarray
+    batch_size: int
+    fallback: float | None
+    errors: tuple[str, ...]
+
+    @property
+    def n_batches(self) -> int:
+        """How many batches the requests were cut into."""
+        return -(-len(self.failed) // self.batch_size)
+
+    @property
+    def failed_batches(self) -> int:
+        """How many batches raised."""
+        starts = self.failed[:: self.batch_size]
+        return int(starts.sum())
+
+    @property
+    def failed_share(self) -> float:
+        """Share of the requests whose batch raised."""
+        return float(self.failed.mean()) if len(self.failed) else 0.0
+
+    def __repr__(self) -> str:
+        n, fb = len(self.failed), self.failed_batches
+        what = ("unanswered" if self.fallback is None
+                else f"given the fallback score {self.fallback:g}")
+        return (f"ServeResult({n} requests in {self.n_batches} batches of {self.batch_size}: "
+                f"{fb} batch{'es' if fb != 1 else ''} failed, {int(self.failed.sum())} requests "
+                f"({self.failed_share:.0%}) {what})")
+
+
+def serve_batches(predict: Callable[[Any], Any], X: Any, *, batch_size: int = 100,
+                  fallback: float | None = None) -> ServeResult:
+    """Score ``X`` in consecutive batches, as a batch scoring job does, and record failures.
+
+    Each batch is passed to ``predict``. When it raises, every request of that batch fails:
+    with ``fallback=None`` they get no score (NaN), as when the job stops or the API answers
+    with an error; with a number, they silently get that score, as behind a wrapper written
+    ``except Exception: return default``. The job then moves on to the next batch.
+
+    Parameters
+    ----------
+    predict : callable
+        ``X_batch -> scores`` of shape (len(X_batch),), e.g.
+        ``lambda X: model.predict_proba(X)[:, 1]``.
+    X : DataFrame or array (n, ...)
+        The requests, in arrival order.
+    batch_size : int
+        Requests per call of ``predict``.
+    fallback : float, optional
+        The score a request of a failed batch silently receives; None (default) leaves it
+        unanswered (NaN).
+
+    Returns
+    -------
+    ServeResult
+
+    Examples
+    --------
+    >>> def predict(X):
+    ...     if (X["city"] == "Savannah").any():
+    ...         raise ValueError("Found unknown categories ['Savannah']")
+    ...     return np.full(len(X), 0.3)
+    >>> X = pd.DataFrame({"city": ["Macon", "Atlanta", "Savannah", "Macon", "Atlanta"]})
+    >>> serve_batches(predict, X, batch_size=2)
+    ServeResult(5 requests in 3 batches of 2: 1 batch failed, 2 requests (40%) unanswered)
+    >>> serve_batches(predict, X, batch_size=2, fallback=0.0).scores.tolist()
+    [0.3, 0.3, 0.0, 0.0, 0.3]
+    """
+    check_callable(predict, "predict", what="a callable X_batch -> scores")
+    if not hasattr(X, "__len__") or isinstance(X, (str, bytes)):
+        raise TypeError(f"X: expected a DataFrame or an array of requests, got {type(X).__name__}")
+    n = len(X)
+    if n == 0:
+        raise ValueError("X: expected at least one request, got 0")
+    batch_size = int(check_range(batch_size, "batch_size", low=1, integer=True))
+    if fallback is not None:
+        fallback = float(check_range(fallback, "fallback"))
+    take = X.iloc.__getitem__ if isinstance(X, (pd.DataFrame, pd.Series)) else X.__getitem__
+    scores, failed, errors = np.full(n, np.nan), np.zeros(n, bool), []
+    for start in range(0, n, batch_size):
+        rows = slice(start, min(start + batch_size, n))
+        try:
+            out = predict(take(rows))
+        except Exception as exc:  # noqa: BLE001 - a scoring job that catches everything is the lesson
+            failed[rows] = True
+            msg = f"{type(exc).__name__}: {exc}"
+            if msg not in errors and len(errors) < 5:
+                errors.append(msg)
+            if fallback is not None:
+                scores[rows] = fallback
+            continue
+        out = np.asarray(out, dtype=float).reshape(-1)
+        if out.shape != (rows.stop - rows.start,):
+            raise ValueError(f"predict: expected one score per request ({rows.stop - rows.start}), "
+                             f"got shape {np.shape(out)}")
+        scores[rows] = out
+    return ServeResult(scores, failed, batch_size, fallback, tuple(errors))
