@@ -2,7 +2,8 @@
 
 ``credit_features`` turns ``kit.data.load("credit_data")`` (4,454 applicants, good/bad, 455
 missing values) into a standardised matrix: used by the lending loop of
-``notebooks/14_monitoring-feedback-loops.ipynb``.
+``notebooks/14_monitoring-feedback-loops.ipynb``. ``CATEGORICAL`` (the table's categorical
+columns) is also read by ``notebooks/02_preprocessing-leakage.ipynb``.
 """
 
 from __future__ import annotations
