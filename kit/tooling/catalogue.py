@@ -72,7 +72,10 @@ LESSONS: tuple[Lesson, ...] = (
        "serving forgets the scaler the model was trained with (train/serving skew)",
        "ship the fitted pipeline, not the bare model", ["data", "check", "tooling.catalogue"]),
     _l(1, "collection-joins", "Data management", "Data collection",
-       "joins across sources drop/duplicate rows and leak the future", "as-of joins, row-count contracts"),
+       "an inner join silently drops whole carriers, a key of the wrong granularity multiplies rows, local time "
+       "read as UTC attaches the wrong hour's weather, whole-day aggregates leak the future",
+       "join audits and contracts (merge validate=, an unmatched budget), UTC keys, as-of (point-in-time) "
+       "features scored as deployed", ["data.joins", "data"]),
     _l(2, "preprocessing-leakage", "Data management", "Data preprocessing",
        "selection fitted before the split, informative missingness imputed away, unseen categories at serving",
        "one pipeline inside the cross-validation, missing indicators, an explicit handle_unknown policy",

@@ -53,7 +53,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from kit import augment as aug
     from kit import check, evaluate, progress, repro, serving
     from kit import data as kdata
-    from kit.data import credit, streams, synth
+    from kit.data import credit, joins, streams, synth
     from kit.fairness import thresholds as th
     from kit.models import nets, private, softmax
     from kit.security import api as kapi
@@ -261,6 +261,20 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             predict=lambda X: np.asarray(X, float)[:, 0], X=F, batch_size=7, fallback=0.0)),
         "kit.serving.ServeResult": lambda: (serving.ServeResult, dict(
             scores=np.zeros(3), failed=np.array([False, True, True]), batch_size=2, fallback=None, errors=("boom",))),
+        # joins
+        "kit.data.joins.audit_join": lambda: (joins.audit_join, dict(
+            left=pd.DataFrame({"k": [1, 2, 3]}), right=pd.DataFrame({"k": [1, 1, 2], "x": [1.0, 2.0, 3.0]}),
+            on="k", how="left", name="r")),
+        "kit.data.joins.checked_merge": lambda: (joins.checked_merge, dict(
+            left=pd.DataFrame({"k": [1, 2, 3]}), right=pd.DataFrame({"k": [1, 2], "x": [1.0, 2.0]}),
+            on="k", how="left", validate="many_to_one", max_unmatched=0.5, name="r")),
+        "kit.data.joins.asof_mean": lambda: (joins.asof_mean, dict(
+            events=pd.DataFrame({"g": ["a", "a", "b"], "t": [1.0, 2.0, 1.0], "v": [1.0, 2.0, 3.0]}),
+            queries=pd.DataFrame({"g": ["a", "b"], "t": [3.0, 0.5]}), value="v", event_time="t",
+            query_time="t", by="g")),
+        "kit.data.joins.JoinAudit": lambda: (joins.JoinAudit, dict(
+            name="r", how="left", on=("k",), left_rows=3, right_rows=2, rows=3, unmatched_left=1,
+            duplicate_right_keys=0)),
         # shift
         "kit.shift.detectors.observations": lambda: (listed(detectors.observations),
                                                      dict(detector=detectors.DDM(), state=state)),
@@ -411,6 +425,9 @@ DOCUMENTED_NONFINITE = {
                              "NaN in the input is passed through, nothing is computed",
     "kit.security.monitoring.QueryMonitor": "last_W is NaN until min_queries queries have arrived (docstring)",
     "kit.serving.serve_batches": "requests of a failed batch score NaN when fallback is None (docstring)",
+    "kit.data.joins.audit_join": "a left join keeps unmatched rows with NaN in the joined columns (docstring)",
+    "kit.data.joins.checked_merge": "a left join keeps unmatched rows (within max_unmatched) with NaN (docstring)",
+    "kit.data.joins.asof_mean": "mean is NaN for a query with no earlier event (docstring)",
 }
 
 
