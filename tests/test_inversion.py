@@ -111,3 +111,130 @@ def test_bad_judge_and_sigma_name_the_argument():
         inv.invert_blackbox(query, [0], prior, restarts=1, steps=1, population=2, sigma=0)
     with pytest.raises(TypeError, match="^api: "):
         mon.query_until_blocked(3, np.zeros((4, 2)))
+
+
+# --- attribute inference (Fredrikson et al. 2014, 2015) ---------------------------------------
+
+def _brute_force_attribute(query, X, y, column, values, prior):
+    """One person and one candidate at a time: the attack as written in Fredrikson et al. 2014."""
+    out = []
+    for x, label in zip(X, y):
+        best, best_score = None, -1.0
+        for v, p in zip(values, prior):
+            xv = x.copy()
+            xv[column] = v
+            score = float(np.asarray(query(xv[None]))[0, label]) * p
+            if score > best_score:
+                best, best_score = v, score
+        out.append(best)
+    return np.array(out)
+
+
+def test_infer_attribute_matches_the_attack_written_one_person_at_a_time():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    X[:, 2] = rng.integers(0, 3, 60)
+    W = rng.normal(size=(4, 3))
+
+    def query(Z):
+        e = np.exp(Z @ W)
+        return e / e.sum(1, keepdims=True)
+
+    y = rng.integers(0, 3, 60)
+    prior = [0.5, 0.3, 0.2]
+    fast = inv.infer_attribute(query, X, y, column=2, values=[0, 1, 2], prior=prior)
+    assert np.array_equal(fast, _brute_force_attribute(query, X, y, 2, [0, 1, 2], prior))
+
+
+def test_infer_attribute_leaks_more_from_the_tree_that_trained_on_them_than_from_a_control():
+    from sklearn.tree import DecisionTreeClassifier
+
+    rng = np.random.default_rng(1)
+    n = 400
+    secret = rng.integers(0, 2, n)
+    other = rng.normal(size=(n, 3))
+    y = (other[:, 0] + 1.5 * secret + rng.normal(size=n) > 0.75).astype(int)
+    X = np.column_stack([other, secret]).astype(float)
+    members, others = np.arange(200), np.arange(200, 400)
+    tree = DecisionTreeClassifier(random_state=0).fit(X[members], y[members])
+    control = DecisionTreeClassifier(random_state=0).fit(X[others], y[others])
+    hit = {name: (inv.infer_attribute(m.predict_proba, X[members], y[members], column=3, values=[0, 1])
+                  == secret[members]).mean() for name, m in (("tree", tree), ("control", control))}
+    assert hit["tree"] >= hit["control"] + 0.05, hit  # 0.73 against 0.61 on this seed
+
+
+def test_infer_attribute_labels_only_and_prior_break_ties():
+    def labels(Z):
+        return np.zeros(len(Z), int)  # always answers class 0: no information
+
+    X = np.zeros((4, 2))
+    guess = inv.infer_attribute(labels, X, [0, 0, 1, 1], column=1, values=[5.0, 7.0], prior=[0.2, 0.8])
+    assert guess.tolist() == [7.0, 7.0, 7.0, 7.0]  # every candidate scores the same: the prior decides
+
+
+def test_infer_attribute_bad_arguments_name_the_argument():
+    def q(Z):
+        return np.full((len(Z), 2), 0.5)
+
+    with pytest.raises(ValueError, match="column"):
+        inv.infer_attribute(q, np.zeros((3, 2)), [0, 1, 0], column=5, values=[0, 1])
+    with pytest.raises(ValueError, match="prior"):
+        inv.infer_attribute(q, np.zeros((3, 2)), [0, 1, 0], column=1, values=[0, 1], prior=[0.5])
+    with pytest.raises(ValueError, match="y"):
+        inv.infer_attribute(q, np.zeros((3, 2)), [0, 1, 4], column=1, values=[0, 1])
+
+
+# --- an attacker that adapts to per-client monitoring -------------------------------------------
+
+def _account(ref, counter):
+    def open_account():
+        counter.append(1)
+        return service.PredictionAPI(lambda X: np.full((len(X), 2), 0.5),
+                                     monitor=mon.QueryMonitor(ref, min_queries=50))
+    return open_account
+
+
+def test_adaptive_client_spreads_queries_over_accounts_below_the_minimum():
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=(200, 5))
+    opened = []
+    client = mon.AdaptiveClient(_account(ref, opened), batch=7, per_account=49, max_accounts=100)
+    near_duplicates = 0.01 * rng.normal(size=(300, 5))
+    answers = client.query(near_duplicates)
+    assert answers.shape == (300, 2)
+    assert client.blocked == 0 and client.answered == 300 and client.sent == 300
+    assert client.accounts == len(opened) == int(np.ceil(300 / 49))  # 7 batches of 7 per account
+
+
+def test_adaptive_client_one_account_is_blocked_and_cover_does_not_hide_near_duplicates():
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=(200, 5))
+    client = mon.AdaptiveClient(_account(ref, []), batch=5, cover=4, X_cover=rng.normal(size=(500, 5)))
+    with pytest.raises(mon.QueryBlocked):
+        client.query(0.01 * rng.normal(size=(300, 5)))
+    assert client.blocked == 1 and client.sent <= 5 * 60 and client.sent == 5 * client.answered  # first test: 50 sent
+
+
+def test_adaptive_client_returns_only_its_own_answers():
+    seen = []
+
+    def open_account():
+        def answer(X):
+            seen.append(X.copy())
+            return np.column_stack([X[:, 0], 1 - X[:, 0]])
+        return service.PredictionAPI(answer)
+
+    cover = np.full((10, 2), 0.9)
+    client = mon.AdaptiveClient(open_account, batch=3, cover=2, X_cover=cover, seed=0)
+    X = np.column_stack([np.linspace(0, 0.2, 6), np.zeros(6)])
+    assert np.allclose(client.query(X)[:, 0], X[:, 0])
+    assert sum(len(s) for s in seen) == 18 and client.sent == 18
+
+
+def test_adaptive_client_bad_arguments():
+    with pytest.raises(ValueError, match="X_cover"):
+        mon.AdaptiveClient(lambda: None, cover=2)
+    with pytest.raises(ValueError, match="per_account"):
+        mon.AdaptiveClient(lambda: None, batch=10, per_account=5)
+    with pytest.raises(TypeError, match="open_account"):
+        mon.AdaptiveClient(3)

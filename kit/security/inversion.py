@@ -21,7 +21,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from kit._validate import as_array, as_labels, check_callable, check_range, check_seed, check_type
+from kit._validate import (
+    as_array,
+    as_features,
+    as_labels,
+    check_callable,
+    check_range,
+    check_seed,
+    check_type,
+    same_length,
+)
 from kit.security.monitoring import QueryBlocked
 
 if TYPE_CHECKING:
@@ -247,3 +256,64 @@ def invert_blackbox(query: Callable[[np.ndarray], np.ndarray], classes: ArrayLik
     return Inversion(prior.decode(z), target, n_queries, "black-box NES")
 
 
+
+
+def infer_attribute(query: Callable[[np.ndarray], np.ndarray], X: ArrayLike, y: ArrayLike, *,
+                    column: int, values: ArrayLike, prior: ArrayLike | None = None) -> np.ndarray:
+    """Attribute inference by model inversion: guess a hidden input feature from a model's answers.
+
+    The attacker knows a person's other features and their true outcome ``y``; for each candidate
+    value ``v`` of the hidden feature it asks the model about the person with ``v`` filled in, and
+    picks the ``v`` that makes the known outcome most likely, weighted by how common ``v`` is:
+    ``argmax_v p(y | x, v) * prior(v)`` (Fredrikson et al. 2014's warfarin attack; 2015 ran it on
+    decision trees trained on survey answers). An API that returns labels only gives ``p = 1`` for
+    the predicted class and 0 otherwise; when no candidate yields the known outcome, the prior
+    decides.
+
+    Parameters
+    ----------
+    query : callable ``(n, d) -> (n, K)`` confidences, or ``(n,)`` labels
+    X : array ``(n, d)``; the hidden column's values are ignored (overwritten by each candidate)
+    y : int array ``(n,)`` of the known outcomes (class indices of the model's output)
+    column : int
+        Index of the hidden feature in ``X``.
+    values : array ``(m,)`` of candidate values (as encoded in ``X``)
+    prior : array ``(m,)`` of their frequencies in the population; uniform when omitted
+
+    Returns
+    -------
+    array ``(n,)``: the guessed value for each row
+
+    Examples
+    --------
+    >>> model = lambda X: np.stack([1 - X[:, 1], X[:, 1]], axis=1)   # y = the hidden feature
+    >>> infer_attribute(model, np.zeros((3, 2)), [1, 0, 1], column=1, values=[0, 1]).tolist()
+    [1.0, 0.0, 1.0]
+    """
+    check_callable(query, "query", what="a callable (n, d) -> confidences (n, K) or labels (n,)")
+    X = as_features(X, "X").astype(np.float64)
+    y = as_labels(y, "y")
+    same_length(X=X, y=y)
+    check_range(column, "column", low=-X.shape[1], high=X.shape[1] - 1, integer=True)
+    values = as_array(values, "values", ndim=1)
+    if prior is None:
+        prior = np.full(len(values), 1.0 / len(values))
+    prior = as_array(prior, "prior", ndim=1)
+    same_length(values=values, prior=prior)
+    if (prior < 0).any():
+        raise ValueError("prior: expected non-negative frequencies")
+    scores = np.empty((len(X), len(values)))
+    for j, v in enumerate(values):
+        Xv = X.copy()
+        Xv[:, column] = v
+        P = np.asarray(query(Xv))
+        if P.ndim == 1:  # labels only
+            scores[:, j] = (P == y) * prior[j]
+        else:
+            if P.ndim != 2 or len(P) != len(X) or y.max(initial=0) >= P.shape[1]:
+                raise ValueError(f"y: expected class indices below the {P.shape[-1]} columns query returns, "
+                                 f"got up to {y.max(initial=0)} (query answered shape {P.shape})")
+            scores[:, j] = P[np.arange(len(X)), y] * prior[j]
+    unexplained = scores.max(axis=1) <= 0  # no candidate yields the known outcome: the prior decides
+    scores[unexplained] = prior
+    return values[scores.argmax(axis=1)]

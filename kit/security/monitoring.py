@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 from scipy.spatial.distance import cdist
 from scipy.stats import shapiro
 
-from kit._validate import as_array, as_features, check_has, check_range
+from kit._validate import as_array, as_features, check_callable, check_has, check_range, check_seed
 
 
 class QueryBlocked(RuntimeError):
@@ -137,3 +137,104 @@ def query_until_blocked(api: Any, X: ArrayLike, *,
     except QueryBlocked:
         return X[:done], (np.concatenate(outs) if outs else np.zeros((0,))), True
     return X, np.concatenate(outs), False
+
+
+class AdaptiveClient:
+    """An attacker that adapts to per-client monitoring: small batches, cover traffic, new accounts.
+
+    ``query(X)`` sends the attack queries ``X`` in batches of ``batch``; before each attack query
+    it sends ``cover`` natural-looking queries (rows of ``X_cover``, answers thrown away) so the
+    stream resembles real traffic; it moves to a fresh account (``open_account()``) after
+    ``per_account`` queries, and when an account is blocked it resends the batch from a new one,
+    until ``max_accounts`` have been used (then ``QueryBlocked`` propagates and the search stops).
+    The evasions Juuti et al. (2019) discuss against PRADA; taught in notebook 24.
+
+    Parameters
+    ----------
+    open_account : callable () -> API with ``query(X)`` raising ``QueryBlocked``
+    batch : int
+        Attack queries per request.
+    cover : int
+        Natural queries sent before each attack query (0: none).
+    X_cover : array ``(m, ...)``, required when ``cover > 0``
+    per_account : int, optional
+        Queries (attack and cover) an account sends before the attacker switches; ``None``: no limit.
+    max_accounts : int
+    seed : int
+        Which cover queries are drawn.
+
+    Attributes
+    ----------
+    accounts, blocked : int
+        Accounts opened, and how many of them were blocked.
+    sent, answered : int
+        Queries sent in all (cover included), and attack queries answered.
+
+    Examples
+    --------
+    >>> from kit.security.api import PredictionAPI
+    >>> rng = np.random.default_rng(0)
+    >>> ref = rng.normal(size=(300, 5))
+    >>> def account():
+    ...     return PredictionAPI(lambda X: np.full((len(X), 2), 0.5),
+    ...                          monitor=QueryMonitor(ref, min_queries=50))
+    >>> attacker = AdaptiveClient(account, batch=10, per_account=49, max_accounts=10)
+    >>> attacker.query(np.zeros((100, 5)) + 0.01 * rng.normal(size=(100, 5))).shape
+    (100, 2)
+    >>> attacker.accounts, attacker.blocked, attacker.answered
+    (3, 0, 100)
+    """
+
+    def __init__(self, open_account, *, batch: int = 50, cover: int = 0, X_cover=None,
+                 per_account: int | None = None, max_accounts: int = 1, seed: int = 0) -> None:
+        self.open_account = check_callable(open_account, "open_account",
+                                           what="a callable () -> monitored API")
+        self.batch = check_range(batch, "batch", low=1, high=10**7, integer=True)
+        self.cover = check_range(cover, "cover", low=0, high=10**4, integer=True)
+        if self.cover and X_cover is None:
+            raise ValueError("X_cover: expected natural queries to send as cover when cover > 0")
+        self.X_cover = None if X_cover is None else as_array(X_cover, "X_cover", ndim=(2, 3, 4))
+        if per_account is not None:
+            check_range(per_account, "per_account", low=self.batch * (1 + self.cover), integer=True)
+        self.per_account = per_account
+        self.max_accounts = check_range(max_accounts, "max_accounts", low=1, integer=True)
+        self._rng = np.random.default_rng(check_seed(seed))
+        self.accounts = self.blocked = self.sent = self.answered = 0
+        self._api, self._used = None, 0
+
+    def _switch(self) -> None:
+        if self.accounts >= self.max_accounts:
+            raise QueryBlocked(f"all {self.max_accounts} accounts used")
+        self._api, self._used = self.open_account(), 0
+        self.accounts += 1
+
+    def _send(self, X: np.ndarray) -> np.ndarray:
+        n = len(X) * (1 + self.cover)
+        while True:
+            if self._api is None or (self.per_account is not None and self._used + n > self.per_account):
+                self._switch()
+            if self.cover:
+                cover = self.X_cover[self._rng.integers(len(self.X_cover), size=(len(X), self.cover))]
+                mixed = np.concatenate([cover, X[:, None]], axis=1).reshape(n, *X.shape[1:])
+            else:
+                mixed = X
+            try:
+                answers = np.asarray(self._api.query(mixed))
+            except QueryBlocked:
+                self.blocked += 1
+                self._api = None
+                continue
+            self._used += n
+            self.sent += n
+            self.answered += len(X)
+            return answers[self.cover::1 + self.cover]
+
+    def query(self, X) -> np.ndarray:
+        """Answer the attack queries ``X``, however many requests and accounts that takes."""
+        X = as_array(X, "X", ndim=(2, 3, 4))
+        return np.concatenate([self._send(X[i:i + self.batch]) for i in range(0, len(X), self.batch)])
+
+    def __repr__(self) -> str:
+        return (f"AdaptiveClient(batch={self.batch}, cover={self.cover}, per_account={self.per_account}, "
+                f"accounts={self.accounts}, blocked={self.blocked}, sent={self.sent}, "
+                f"answered={self.answered})")

@@ -80,7 +80,8 @@ LESSONS: tuple[Lesson, ...] = (
        "label-preserving policy tuned on real data, drift gate, real-data weighting",
        ["augment", "evaluate", "shift.gate", "shift.twosample", "data.synth", "models.nets"]),
     _l(4, "data-profiling", "Data management", "Data analysis",
-       "hidden sentinels, duplicates, under-represented subgroups", "profile first"),
+       "hidden sentinels, duplicates, under-represented subgroups", "profile first",
+       ["data.profiling", "shift.twosample"]),
     _l(5, "model-selection", "Model learning", "Model selection",
        "the leaderboard winner breaks the latency budget", "constraint-aware selection"),
     _l(6, "training-cost", "Model learning", "Training",
@@ -125,8 +126,9 @@ LESSONS: tuple[Lesson, ...] = (
        "a confidence-returning API is copied", "labels only, rounding, query monitoring",
        ["security.stealing", "security.api", "security.monitoring", "models.softmax"]),
     _l(24, "security-model-inversion", "Cross-cutting aspects", "Security (model inversion)",
-       "confidences reveal what a class looks like", "rounding, regularisation, DP",
-       ["security.inversion", "security.api", "models.nets"]),
+       "a model that memorises its records lets an attacker infer their private attributes",
+       "pruning, DP-SGD (opacus), query monitoring against adaptive attackers",
+       ["security.inversion", "security.api", "security.monitoring", "models.nets", "models.private"]),
 )
 
 CASE_STUDIES: tuple[Lesson, ...] = (

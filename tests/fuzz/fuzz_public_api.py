@@ -55,7 +55,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from kit import data as kdata
     from kit.data import credit, streams, synth
     from kit.fairness import thresholds as th
-    from kit.models import nets, softmax
+    from kit.models import nets, private, softmax
     from kit.security import api as kapi
     from kit.security import evasion, inversion, monitoring, poisoning, sanitise, stealing
     from kit.shift import detectors, gate, twosample
@@ -101,6 +101,8 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     gen = torch.Generator
     net = lambda: nets.SmallCNN(8, 4, width=2)  # noqa: E731
     api = lambda: kapi.PredictionAPI(secret.predict_proba)  # noqa: E731
+    monitored = lambda: kapi.PredictionAPI(  # noqa: E731
+        lambda X: np.full((len(X), 2), 0.5), monitor=monitoring.QueryMonitor(F, min_queries=10))
 
     def ddm():
         d = detectors.DDM(warm_start=3)
@@ -214,6 +216,16 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             X_ref=rng.normal(size=(60, 3)), min_queries=10, delta=0.9, ratio=1.5)),
         "kit.security.monitoring.QueryMonitor.observe": lambda: (
             monitoring.QueryMonitor(rng.normal(size=(60, 3)), min_queries=10).observe, dict(X=rng.normal(size=(20, 3)))),
+        "kit.security.inversion.infer_attribute": lambda: (inversion.infer_attribute, dict(
+            query=lambda Z: np.stack([1 / (1 + np.exp(Z[:, 1])), 1 / (1 + np.exp(-Z[:, 1]))], axis=1),
+            X=F, y=yF, column=1, values=[-1.0, 1.0], prior=[0.5, 0.5])),
+        "kit.security.monitoring.AdaptiveClient": lambda: (monitoring.AdaptiveClient, dict(
+            open_account=monitored, batch=5, cover=1, X_cover=F, per_account=20, max_accounts=3, seed=0)),
+        "kit.security.monitoring.AdaptiveClient.query": lambda: (
+            monitoring.AdaptiveClient(monitored, batch=5, per_account=20, max_accounts=5).query, dict(X=F[:12])),
+        "kit.models.private.train_dp": lambda: (private.train_dp, dict(
+            model=torch.nn.Linear(4, 2), X=F.astype("float32"), y=yF, epsilon=2.0, delta=1e-3, epochs=1,
+            batch_size=10, lr=0.1, max_grad_norm=1.0, seed=0)),
         "kit.security.monitoring.query_until_blocked": lambda: (monitoring.query_until_blocked,
                                                                 dict(api=api(), X=F, batch_size=10)),
         "kit.security.poisoning.random_flips": lambda: (poisoning.random_flips, dict(y=yF, share=0.2, n_classes=2, seed=0)),
