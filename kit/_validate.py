@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -235,3 +235,36 @@ def check_has(value: Any, name: str, *methods: str, what: str) -> Any:
     if not all(callable(getattr(value, m, None)) for m in methods):
         raise TypeError(f"{name}: expected {what}, got {type(value).__name__}")
     return value
+
+
+
+def check_columns(value: Any, name: str, frames: Iterable[tuple[str, Any]], *, single: bool = False,
+                  noun: str = "") -> list:
+    """The column names ``value`` names, checked to be present in every ``(name, frame)`` of ``frames``.
+
+    ``value`` is a non-empty sequence of column labels or, with ``single=True``, one column
+    name or a non-empty sequence of names (strings). A TypeError names the argument when it is
+    not; a KeyError names the missing columns (``noun`` words them, e.g. "key columns") and
+    the frame that lacks them.
+
+    >>> import pandas as pd
+    >>> check_columns("k", "on", [("left", pd.DataFrame({"k": [1]}))], single=True)
+    ['k']
+    >>> check_columns(["k", "z"], "on", [("left", pd.DataFrame({"k": [1]}))])
+    Traceback (most recent call last):
+    ...
+    KeyError: "on: ['z'] not in left (its columns: ['k'])"
+    """
+    if single:
+        names = [value] if isinstance(value, str) else list(value) if isinstance(value, Sequence) else None
+        if not names or not all(isinstance(c, str) for c in names):
+            raise TypeError(f"{name}: expected a column name or a non-empty list of column names, got {value!r}")
+        value = names
+    elif isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or not len(value):
+        raise TypeError(f"{name}: expected a non-empty list of column names, got {value!r}")
+    for frame_name, frame in frames:
+        missing = [c for c in value if c not in frame.columns]
+        if missing:
+            raise KeyError(f"{name}: {noun + ' ' if noun else ''}{missing} not in {frame_name} "
+                           f"(its columns: {list(frame.columns)})")
+    return list(value)

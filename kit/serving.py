@@ -27,19 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit._validate import check_callable, check_range, check_type
+from kit._validate import check_callable, check_columns, check_range, check_type
 
 __all__ = ["unseen_categories", "ServeResult", "serve_batches"]
-
-
-def _columns(columns: Any, *frames: tuple[str, pd.DataFrame]) -> list:
-    if isinstance(columns, (str, bytes)) or not isinstance(columns, Sequence) or not len(columns):
-        raise TypeError(f"columns: expected a non-empty list of column names, got {columns!r}")
-    for name, frame in frames:
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise KeyError(f"columns: {missing} not in {name} (its columns: {list(frame.columns)})")
-    return list(columns)
 
 
 def unseen_categories(X_train: pd.DataFrame, X_serve: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -75,7 +65,7 @@ def unseen_categories(X_train: pd.DataFrame, X_serve: pd.DataFrame, columns: Seq
     """
     check_type(X_train, "X_train", pd.DataFrame, what="a pandas DataFrame")
     check_type(X_serve, "X_serve", pd.DataFrame, what="a pandas DataFrame")
-    cols = _columns(columns, ("X_train", X_train), ("X_serve", X_serve))
+    cols = check_columns(columns, "columns", [("X_train", X_train), ("X_serve", X_serve)])
     out = {}
     for c in cols:
         seen = X_train[c].dropna().unique()

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kit._validate import check_choice, check_range, check_type
+from kit._validate import check_choice, check_columns, check_range, check_type
 
 __all__ = ["JoinAudit", "JoinContractError", "audit_join", "checked_merge", "asof_mean"]
 
@@ -75,14 +75,7 @@ class JoinAudit:
 
 def _keys(on: str | Sequence[str], left: pd.DataFrame, right: pd.DataFrame, name: str, *,
           arg: str = "on", left_name: str = "left") -> list[str]:
-    keys = [on] if isinstance(on, str) else list(on) if isinstance(on, Sequence) else None
-    if not keys or not all(isinstance(k, str) for k in keys):
-        raise TypeError(f"{arg}: expected a column name or a non-empty list of column names, got {on!r}")
-    for side, frame in ((left_name, left), (name, right)):
-        missing = [k for k in keys if k not in frame.columns]
-        if missing:
-            raise KeyError(f"{arg}: key columns {missing} not in {side} (its columns: {list(frame.columns)})")
-    return keys
+    return check_columns(on, arg, [(left_name, left), (name, right)], single=True, noun="key columns")
 
 
 def _frames(left, right, name, how):
