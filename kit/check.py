@@ -41,12 +41,16 @@ class Claim:
     0.096
     >>> Claim("error <= 0.05", False, 0.07, 0.05).margin
     -0.02
+
+    A ``timed`` claim rests on a wall-clock measurement: its value is recorded for the sweep but
+    never printed, so the stored output does not depend on the machine's speed.
     """
 
     text: str
     holds: bool
     value: float | str | None = None
     threshold: float | None = None
+    timed: bool = False
 
     @property
     def margin(self) -> float | None:
@@ -113,9 +117,22 @@ class Check:
             self.figures[name] = float(value)
 
     def claim(self, text: str, holds: bool, *, value: float | str | None = None,
-              threshold: float | None = None) -> None:
+              threshold: float | None = None, timed: bool = False) -> None:
         """Add a claim; ``holds`` is its truth, ``value`` the figure that decides it and
-        ``threshold`` the bound it is compared with (so a seed sweep can report the margin)."""
+        ``threshold`` the bound it is compared with (so a seed sweep can report the margin).
+
+        ``timed=True`` marks a value measured by a clock (latency, CPU time): it is recorded for
+        ``kit sweep`` but printed as ``(timed)``, so a fresh run prints what the stored notebook
+        shows on any machine. The claim itself still decides, and can still fail.
+
+        >>> c = Check("99_demo", metric="m")
+        >>> c.claim("p99 latency <= 2 ms", True, value=0.0013, threshold=0.002, timed=True)
+        >>> print(c.summary())
+        Check 99_demo
+          PASS  p99 latency <= 2 ms  (timed)
+        """
+        if not isinstance(timed, (bool, np.bool_)):
+            raise ValueError(f"timed: expected True or False, got {timed!r}")
         if not isinstance(text, str) or not text:
             raise ValueError("text: expected the claim as a sentence")
         try:
@@ -133,7 +150,7 @@ class Check:
             if not isinstance(value, float):
                 raise ValueError("threshold: a threshold needs a numeric value= to compare with")
             threshold = float(threshold)
-        self.claims.append(Claim(text, truth, value, threshold))
+        self.claims.append(Claim(text, truth, value, threshold, bool(timed)))
 
     @property
     def passed(self) -> bool:
@@ -150,7 +167,8 @@ class Check:
         figs = " | ".join(f"{k} {_fmt(v, self.digits)}" for k, v in self.figures.items())
         lines = [f"Check {self.notebook} -- {self.metric}: {figs}" if figs else f"Check {self.notebook}"]
         for c in self.claims:
-            shown = f"  ({_fmt(c.value, self.digits)})" if c.value is not None else ""
+            shown = ("  (timed)" if c.timed else
+                     f"  ({_fmt(c.value, self.digits)})" if c.value is not None else "")
             lines.append(f"  {'PASS' if c.holds else 'FAIL'}  {c.text}{shown}")
         return "\n".join(lines)
 

@@ -67,3 +67,22 @@ def test_constructor_validates():
 def test_claim_value_that_is_not_a_number_is_named(value):
     with pytest.raises(TypeError, match="^value: expected a number"):
         Check("99_test", metric="m").claim("x", True, value=value)
+
+
+def test_timed_claim_records_its_value_but_prints_none(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KIT_RESULTS_DIR", str(tmp_path))
+    c = Check("99_test", metric="m")
+    c.record(baseline=1.0, failure=0.5, mitigated=0.8)
+    c.claim("fast enough", True, value=0.123456, threshold=0.2, timed=True)
+    c.claim("slow one fails", False, value=0.9, threshold=0.2, timed=True)
+    c.finish()
+    out = capsys.readouterr().out
+    assert "0.123" not in out and "0.900" not in out and out.count("(timed)") == 2
+    rec = json.loads((tmp_path / "99_test.json").read_text())
+    assert rec["claims"][0]["value"] == 0.123456 and rec["claims"][0]["timed"] is True
+    assert rec["claims"][1]["margin"] < 0 and not c.passed
+
+
+def test_timed_must_be_a_bool():
+    with pytest.raises(ValueError, match="timed"):
+        Check("99_test", metric="m").claim("x", True, value=1.0, timed="yes")
