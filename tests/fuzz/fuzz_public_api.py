@@ -53,7 +53,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from kit import augment as aug
     from kit import check, evaluate, progress, repro, serving
     from kit import data as kdata
-    from kit.data import credit, joins, streams, synth
+    from kit.data import credit, joins, streams, synth, validation
     from kit.fairness import thresholds as th
     from kit.models import nets, private, softmax
     from kit.security import api as kapi
@@ -77,6 +77,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     lin = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2))
     secret = softmax.SoftmaxRegression(rng.normal(size=(4, 3)), rng.normal(size=3))
     blackbox = lambda X: np.stack([X.mean(axis=(1, 2)), 1 - X.mean(axis=(1, 2))], axis=1)  # noqa: E731
+    vref = pd.DataFrame({"x": np.arange(60) % 7, "c": ["a", "b", None] * 20})
     state = policies.BatchState(1, 0, np.zeros((2, 1)), np.array([0, 1]), np.array([0.2, 0.3]),
                                 np.array([0.0, 1.0]), 1, np.zeros((5, 1)))
     fico = pd.DataFrame({"group": ["A", "A"], "score": [10.0, 90.0], "cdf": [0.25, 1.0],
@@ -275,6 +276,17 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.data.joins.JoinAudit": lambda: (joins.JoinAudit, dict(
             name="r", how="left", on=("k",), left_rows=3, right_rows=2, rows=3, unmatched_left=1,
             duplicate_right_keys=0)),
+        # data validation
+        "kit.data.validation.ks_distance": lambda: (validation.ks_distance, dict(reference=[1.0, 2.0, 3.0], batch=[2.0, 5.0])),
+        "kit.data.validation.linf_distance": lambda: (validation.linf_distance, dict(
+            reference_shares=pd.Series({"a": 0.6, "b": 0.4}), batch=pd.Series(["a", "c", None]))),
+        "kit.data.validation.infer_validator": lambda: (validation.infer_validator, dict(
+            reference=vref, batch_size=10, false_alarm=0.05, n_batches=100, seed=0)),
+        "kit.data.validation.Validator.validate": lambda: (validation.infer_validator(vref, batch_size=10, n_batches=100).validate,
+                                                           dict(batch=vref.head(10))),
+        "kit.data.validation.Validator.statistics": lambda: (validation.infer_validator(vref, batch_size=10, n_batches=100).statistics,
+                                                             dict(batch=vref.head(10))),
+        "kit.data.validation.ColumnCheck": lambda: (validation.ColumnCheck, dict(column="x", statistic="KS distance", threshold=0.2)),
         # shift
         "kit.shift.detectors.observations": lambda: (listed(detectors.observations),
                                                      dict(detector=detectors.DDM(), state=state)),
