@@ -224,10 +224,14 @@ def cost_table(models: Mapping[str, Any], X_val: Any, y_val: Any, *,
         if missing:
             raise KeyError(f"fit_seconds: no time for {sorted(missing)}")
     _check_timing(n_calls, warmup, rounds, clock)
+    try:
+        y_scores = {k: m.predict_proba(X_val)[:, 1] for k, m in models.items()}
+    except ValueError as exc:
+        raise ValueError(f"X_val: a model refused it ({exc})") from None
     lat = _time_calls({k: m.predict_proba for k, m in models.items()}, X_val, int(n_calls), int(warmup),
                       int(rounds), clock)
     table = pd.DataFrame({
-        "score": {k: float(score(y_val, m.predict_proba(X_val)[:, 1])) for k, m in models.items()},
+        "score": {k: float(score(y_val, s)) for k, s in y_scores.items()},
         "median_ms": {k: v.median_s * 1e3 for k, v in lat.items()},
         "p99_ms": {k: v.p99_s * 1e3 for k, v in lat.items()},
         "bytes": {k: pickled_size(m) for k, m in models.items()}})
@@ -334,13 +338,16 @@ def plot_frontier(table: pd.DataFrame, *, score: str = "score", latency: str = "
     """
     import matplotlib.pyplot as plt
 
-    table = _table(table, [score, latency, size], "table")
+    for name, col in (("score", score), ("latency", latency), ("size", size)):
+        table = _table(table, [col], name)
     budget = {} if budget is None else budget
     if not isinstance(budget, Mapping):
         raise TypeError("budget: expected a dict column -> limit or None")
     table = _table(table, list(budget), "budget")
-    if chosen is not None and chosen not in table.index:
+    if chosen is not None and (not isinstance(chosen, str) or chosen not in table.index):
         raise KeyError(f"chosen: {chosen!r} is not a model of table")
+    if ax is not None and not callable(getattr(ax, "scatter", None)):
+        raise TypeError(f"ax: expected a matplotlib Axes or None, got {type(ax).__name__}")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     ok = np.ones(len(table), bool)
