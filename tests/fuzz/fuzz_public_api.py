@@ -51,7 +51,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from sklearn.linear_model import LogisticRegression
 
     from kit import augment as aug
-    from kit import check, evaluate, progress, repro, serving
+    from kit import check, costs, evaluate, progress, repro, serving
     from kit import data as kdata
     from kit.data import credit, joins, streams, synth, validation
     from kit.fairness import thresholds as th
@@ -262,6 +262,24 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             predict=lambda X: np.asarray(X, float)[:, 0], X=F, batch_size=7, fallback=0.0)),
         "kit.serving.ServeResult": lambda: (serving.ServeResult, dict(
             scores=np.zeros(3), failed=np.array([False, True, True]), batch_size=2, fallback=None, errors=("boom",))),
+        # costs
+        "kit.costs.Latency": lambda: (costs.Latency, dict(median_s=0.001, p99_s=0.002, n_calls=10)),
+        "kit.costs.single_row_latency": lambda: (costs.single_row_latency, dict(
+            predict=lambda row: np.asarray(row, float).sum(), X=F, n_calls=5, warmup=1, rounds=2, clock="cpu")),
+        "kit.costs.pickled_size": lambda: (costs.pickled_size, dict(model=LogisticRegression().fit(F, yF))),
+        "kit.costs.timed_fit": lambda: (costs.timed_fit, dict(model=LogisticRegression(), X=F, y=yF)),
+        "kit.costs.cost_table": lambda: (costs.cost_table, dict(
+            models={"lr": LogisticRegression().fit(F, yF)}, X_val=F, y_val=yF, score=lambda t, s: float(np.mean(s)),
+            fit_seconds={"lr": 0.1}, n_calls=3, warmup=1, rounds=1, clock="cpu")),
+        "kit.costs.pareto_front": lambda: (costs.pareto_front, dict(
+            table=pd.DataFrame({"score": [0.9, 0.8], "p99_ms": [2.0, 1.0], "bytes": [10.0, 5.0]}),
+            maximize="score", minimize=["p99_ms", "bytes"])),
+        "kit.costs.choose": lambda: (costs.choose, dict(
+            table=pd.DataFrame({"score": [0.9, 0.8], "p99_ms": [2.0, 1.0]}, index=["a", "b"]),
+            score="score", budget={"p99_ms": 1.5})),
+        "kit.costs.plot_frontier": lambda: (costs.plot_frontier, dict(
+            table=pd.DataFrame({"score": [0.9, 0.8], "p99_ms": [2.0, 1.0], "bytes": [10.0, 5.0]}, index=["a", "b"]),
+            score="score", latency="p99_ms", size="bytes", budget={"p99_ms": 1.5}, chosen="b", ax=None)),
         # joins
         "kit.data.joins.audit_join": lambda: (joins.audit_join, dict(
             left=pd.DataFrame({"k": [1, 2, 3]}), right=pd.DataFrame({"k": [1, 1, 2], "x": [1.0, 2.0, 3.0]}),
