@@ -49,9 +49,10 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     import pandas as pd
     import torch
     from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
 
     from kit import augment as aug
-    from kit import check, costs, evaluate, progress, repro, serving
+    from kit import check, compute, costs, evaluate, progress, repro, serving
     from kit import data as kdata
     from kit.data import credit, joins, streams, synth, validation
     from kit.fairness import thresholds as th
@@ -63,6 +64,8 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from kit.viz import images, plots
 
     rng = np.random.default_rng(0)
+    Fs, yFs = rng.normal(size=(30, 2)), np.arange(30) % 2
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=3).fit(Fs, yFs)
     X8 = rng.random((6, 8, 8)).astype("float32")
     y8 = np.array([0, 1, 2, 3, 0, 1])
     F = rng.normal(size=(30, 4))
@@ -280,6 +283,15 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.costs.plot_frontier": lambda: (costs.plot_frontier, dict(
             table=pd.DataFrame({"score": [0.9, 0.8], "p99_ms": [2.0, 1.0], "bytes": [10.0, 5.0]}, index=["a", "b"]),
             score="score", latency="p99_ms", size="bytes", budget={"p99_ms": 1.5}, chosen="b", ax=None)),
+        # compute
+        "kit.compute.EnergyModel": lambda: (compute.EnergyModel, dict(
+            watts_per_core=5.0, pue=1.2, kg_co2_per_kwh=0.4, source="test")),
+        "kit.compute.EnergyModel.kwh": lambda: (compute.STRUBELL_2019.kwh, dict(cpu_s=10.0)),
+        "kit.compute.EnergyModel.kg_co2": lambda: (compute.STRUBELL_2019.kg_co2, dict(kwh=0.5)),
+        "kit.compute.Cost": lambda: (compute.Cost, dict(wall_s=1.0, cpu_s=0.5, model=compute.STRUBELL_2019)),
+        "kit.compute.measure": lambda: (entered(compute.measure), dict(model=compute.STRUBELL_2019, tracker=None)),
+        "kit.compute.fit_samples": lambda: (compute.fit_samples, dict(search=search, X=Fs, y=yFs)),
+        "kit.compute.compute_backend": lambda: (entered(compute.compute_backend), dict(scheduler=None)),
         # joins
         "kit.data.joins.audit_join": lambda: (joins.audit_join, dict(
             left=pd.DataFrame({"k": [1, 2, 3]}), right=pd.DataFrame({"k": [1, 1, 2], "x": [1.0, 2.0, 3.0]}),
@@ -367,6 +379,15 @@ def listed(fn):
     def f(**kw):
         return list(fn(**kw))
     f.__signature__ = inspect.signature(fn)
+    return f
+
+
+def entered(cm):
+    """Enter and leave the context manager ``cm(**kw)``, so its checks run; keeps its signature."""
+    def f(**kw):
+        with cm(**kw) as value:
+            return value
+    f.__signature__ = inspect.signature(cm)
     return f
 
 
