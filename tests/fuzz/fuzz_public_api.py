@@ -58,7 +58,15 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from kit.fairness import thresholds as th
     from kit.models import nets, private, softmax
     from kit.security import api as kapi
-    from kit.security import evasion, inversion, monitoring, poisoning, sanitise, stealing
+    from kit.security import (
+        evasion,
+        inversion,
+        membership,
+        monitoring,
+        poisoning,
+        sanitise,
+        stealing,
+    )
     from kit.shift import detectors, gate, twosample
     from kit.sim import compare, impact, lending, policies, policing, replay
     from kit.viz import images, plots
@@ -227,6 +235,14 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             open_account=monitored, batch=5, cover=1, X_cover=F, per_account=20, max_accounts=3, seed=0)),
         "kit.security.monitoring.AdaptiveClient.query": lambda: (
             monitoring.AdaptiveClient(monitored, batch=5, per_account=20, max_accounts=5).query, dict(X=F[:12])),
+        "kit.security.membership.cross_entropy": lambda: (membership.cross_entropy, dict(
+            proba=[[0.9, 0.1], [0.2, 0.8]], y=[0, 1], floor=1e-12)),
+        "kit.security.membership.loss_threshold_attack": lambda: (membership.loss_threshold_attack, dict(
+            loss_members=[0.1, 0.2, 0.3], loss_nonmembers=[0.5, 0.1, 0.9], threshold=0.25)),
+        "kit.security.membership.advantage_bound": lambda: (membership.advantage_bound, dict(
+            epsilon=1.0, delta=1e-5, kind="hypothesis")),
+        "kit.security.membership.MembershipResult": lambda: (membership.MembershipResult, dict(
+            threshold=0.3, tpr=0.8, fpr=0.6, auc=0.6, n_members=10, n_nonmembers=10)),
         "kit.models.private.train_dp": lambda: (private.train_dp, dict(
             model=torch.nn.Linear(4, 2), X=F.astype("float32"), y=yF, epsilon=2.0, delta=1e-3, epochs=1,
             batch_size=10, lr=0.1, max_grad_norm=1.0, seed=0)),
