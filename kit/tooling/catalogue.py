@@ -88,7 +88,7 @@ LESSONS: tuple[Lesson, ...] = (
        "hidden sentinels, duplicates, under-represented subgroups", "profile first",
        ["data.profiling", "shift.twosample"]),
     _l(5, "model-selection", "Model learning", "Model selection",
-       "the leaderboard winner misses the size and latency budget", "constraint-aware selection on a measured frontier",
+       "the leaderboard winner misses the deployment budget (size, latency)", "constraint-aware selection on a measured frontier",
        ["costs"]),
     _l(6, "training-cost", "Model learning", "Training",
        "exhaustive search burns compute and CO2", "successive halving, measured energy",
