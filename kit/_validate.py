@@ -211,6 +211,23 @@ def check_type(value: Any, name: str, expected: type | tuple[type, ...], *, what
     return value
 
 
+def check_frame(df: Any, name: str) -> Any:
+    """Raise unless ``df`` is a pandas DataFrame with at least one row and one column.
+
+    >>> import pandas as pd
+    >>> check_frame(pd.DataFrame({"a": []}), "batch")
+    Traceback (most recent call last):
+    ...
+    ValueError: batch: expected a DataFrame with rows and columns, got shape (0, 1)
+    """
+    import pandas as pd  # here, so the numeric checks do not pay pandas' import
+
+    check_type(df, name, pd.DataFrame, what="a pandas DataFrame")
+    if df.empty:
+        raise ValueError(f"{name}: expected a DataFrame with rows and columns, got shape {df.shape}")
+    return df
+
+
 def check_callable(value: Any, name: str, *, what: str = "a callable") -> Any:
     """Raise a TypeError naming the argument unless ``value`` can be called.
 

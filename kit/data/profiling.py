@@ -25,18 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit._validate import check_range
+from kit._validate import check_frame, check_range
 from kit.shift.twosample import psi
 
 MISSING_TOKENS = ("?", "", "NA", "N/A", "NaN", "null", "None")
-
-
-def _frame(df: Any, name: str) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{name}: expected a pandas DataFrame, got {type(df).__name__}")
-    if df.empty:
-        raise ValueError(f"{name}: expected a DataFrame with rows and columns, got shape {df.shape}")
-    return df
 
 
 def _tokens(missing_tokens: Any) -> tuple[str, ...]:
@@ -194,7 +186,7 @@ def profile(df: pd.DataFrame, *, missing_tokens: tuple[str, ...] | list[str] = M
     >>> p.sentinels[["column", "value", "count"]].to_dict("records")
     [{'column': 'gain', 'value': 99999, 'count': 5}]
     """
-    df = _frame(df, "df")
+    df = check_frame(df, "df")
     tokens = _tokens(missing_tokens)
     rows, sentinels = {}, []
     for name in df.columns:
@@ -253,7 +245,7 @@ def drift_table(X_ref: pd.DataFrame, X_cur: pd.DataFrame, *, bins: int = 10,
     x       True   0.00     0.0
     y       True  17.03     1.0
     """
-    X_ref, X_cur = _frame(X_ref, "X_ref"), _frame(X_cur, "X_cur")
+    X_ref, X_cur = check_frame(X_ref, "X_ref"), check_frame(X_cur, "X_cur")
     check_range(bins, "bins", low=2, integer=True)
     tokens = _tokens(missing_tokens)
     out = {}

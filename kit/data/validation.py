@@ -35,19 +35,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_range, check_seed
+from kit._validate import as_array, check_frame, check_range, check_seed
 
 __all__ = ["ColumnCheck", "Validator", "Verdict", "infer_validator", "ks_distance", "linf_distance"]
 
 MISSING = "<missing>"
-
-
-def _frame(df: Any, name: str) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{name}: expected a pandas DataFrame, got {type(df).__name__}")
-    if len(df) == 0:
-        raise ValueError(f"{name}: expected at least one row, got 0")
-    return df
 
 
 def ks_distance(reference: Any, batch: Any) -> float:
@@ -186,7 +178,7 @@ class Validator:
 
     def statistics(self, batch: pd.DataFrame) -> pd.Series:
         """Each column's distance to the reference (the columns the batch has)."""
-        batch = _frame(batch, "batch")
+        batch = check_frame(batch, "batch")
         out = {}
         for col in self.checks:
             if col not in batch.columns:
@@ -249,7 +241,7 @@ def infer_validator(reference: pd.DataFrame, *, batch_size: int = 50, false_alar
     >>> gate.validate(train.head(50).assign(x=lambda d: d.x * 12)).passed
     False
     """
-    reference = _frame(reference, "reference")
+    reference = check_frame(reference, "reference")
     batch_size = int(check_range(batch_size, "batch_size", low=2, integer=True))
     false_alarm = float(check_range(false_alarm, "false_alarm", low=1e-6, high=0.5))
     n_batches = int(check_range(n_batches, "n_batches", low=100, high=200_000, integer=True))
