@@ -32,7 +32,7 @@ MISSING_TOKENS = ("?", "", "NA", "N/A", "NaN", "null", "None")
 
 
 def _tokens(missing_tokens: Any) -> tuple[str, ...]:
-    if isinstance(missing_tokens, str) or not all(isinstance(t, str) for t in missing_tokens):
+    if not isinstance(missing_tokens, (list, tuple)) or not all(isinstance(t, str) for t in missing_tokens):
         raise TypeError("missing_tokens: expected a sequence of strings, e.g. ('?', 'NA')")
     return tuple(missing_tokens)
 
@@ -86,9 +86,12 @@ def find_sentinels(s: pd.Series, *, y: Any = None, min_count: int = 5) -> pd.Dat
     check_range(min_count, "min_count", low=1, integer=True)
     cols = ["column", "value", "count", "share", "reason"] + ([] if y is None else ["rate_at_value", "rate_elsewhere"])
     if y is not None:
-        y = np.asarray(y, dtype=float)
+        y = np.asarray(y)
         if y.shape != (len(s),):
             raise ValueError(f"y: expected one 0/1 label per row of s ({len(s)}), got shape {y.shape}")
+        if not np.isin(y, [0, 1]).all():
+            raise ValueError("y: expected 0/1 labels, got other values")
+        y = y.astype(float)
     values = s.dropna()
     rows = []
     if _is_numeric(s) and values.nunique() >= 3:
@@ -312,8 +315,8 @@ def subgroup_metrics(y_true: Any, y_pred: Any, groups: Any) -> pd.DataFrame:
     if isinstance(groups, pd.DataFrame):
         groups = groups.astype(str).agg(" | ".join, axis=1).to_numpy()
     g = np.asarray(groups, dtype=object)
-    if not (len(yt) == len(yp) == len(g)):
-        raise ValueError(f"groups: expected one label per row ({len(yt)} y_true, {len(yp)} y_pred, {len(g)} groups)")
+    if g.ndim != 1 or not (len(yt) == len(yp) == len(g)):
+        raise ValueError(f"groups: expected one label per row ({len(yt)} y_true, {len(yp)} y_pred, groups of shape {g.shape})")
     frame = pd.DataFrame({"g": g, "err": yt != yp, "pos": yt == 1, "fn": (yt == 1) & (yp == 0),
                           "fp": (yt == 0) & (yp == 1)})
     parts = [frame.assign(g="all"), frame]

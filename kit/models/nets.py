@@ -141,7 +141,14 @@ def check_fits(model: nn.Module, X: torch.Tensor, y: torch.Tensor | None = None,
     ...
     ValueError: y: label 5 is out of range for a model with 3 classes
     """
-    if len(X) == 0:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: expected a torch nn.Module, got {type(model).__name__}")
+    if not isinstance(X, torch.Tensor):
+        raise TypeError(f"{x_name}: expected a torch tensor (see as_images), got {type(X).__name__}")
+    if y is not None and not isinstance(y, torch.Tensor):
+        raise TypeError(f"{y_name}: expected a torch tensor or None, got {type(y).__name__}")
+    device = _validate.check_device(device)
+    if X.dim() == 0 or len(X) == 0:
         raise ValueError(f"{x_name}: expected at least one example, got shape {tuple(X.shape)}")
     size = getattr(model, "size", None)
     if X.dim() == 4 and isinstance(size, int) and tuple(X.shape[2:]) != (size, size):

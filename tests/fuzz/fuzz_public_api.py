@@ -54,7 +54,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from kit import augment as aug
     from kit import check, compute, costs, evaluate, progress, repro, serving
     from kit import data as kdata
-    from kit.data import credit, joins, streams, synth, validation
+    from kit.data import credit, joins, profiling, streams, synth, validation
     from kit.fairness import thresholds as th
     from kit.models import nets, private, softmax
     from kit.security import api as kapi
@@ -179,6 +179,8 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.sim.impact.impact_rounds": lambda: (impact.impact_rounds, dict(groups=[g3], policy="max profit", rounds=2,
                                                                             loss=4.0, repaid=75.0, default=-150.0)),
         # models
+        "kit.models.nets.check_fits": lambda: (nets.check_fits, dict(
+            model=net(), X=torch.as_tensor(X8), y=torch.as_tensor(y8), device="cpu", x_name="X", y_name="y")),
         "kit.models.nets.SmallCNN": lambda: (nets.SmallCNN, dict(size=8, n_classes=4, width=2, seed=0)),
         "kit.models.nets.as_images": lambda: (nets.as_images, dict(X=X8, name="X")),
         "kit.models.nets.as_label_tensor": lambda: (nets.as_label_tensor, dict(y=y8, name="y")),
@@ -268,6 +270,8 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             features=F, y=yF, n_components=2, min_silhouette=0.38, seed=0)),
         "kit.security.stealing.extract_softmax_regression": lambda: (stealing.extract_softmax_regression, dict(
             api=api(), n_features=4, n_queries=8, floor=1e-300, seed=0)),
+        "kit.security.stealing.solve_softmax_regression": lambda: (stealing.solve_softmax_regression, dict(
+            X_query=F[:8], P=secret.predict_proba(F[:8]), floor=1e-300)),
         "kit.security.stealing.Surrogate.predict_proba": lambda: (stealing.Surrogate(secret, "linear").predict_proba, dict(X=F)),
         "kit.security.stealing.extract_by_learning": lambda: (stealing.extract_by_learning, dict(
             api=api(), X_query=F, model="mlp", n_classes=3, hidden=4, epochs=1, seed=0)),
@@ -322,6 +326,16 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.data.joins.JoinAudit": lambda: (joins.JoinAudit, dict(
             name="r", how="left", on=("k",), left_rows=3, right_rows=2, rows=3, unmatched_left=1,
             duplicate_right_keys=0)),
+        # data profiling
+        "kit.data.profiling.find_sentinels": lambda: (profiling.find_sentinels, dict(
+            s=pd.Series([1.0, 2.0, 3.0] + [99.0] * 6), y=np.array([0, 1, 0] + [1] * 6), min_count=5)),
+        "kit.data.profiling.profile": lambda: (profiling.profile, dict(
+            df=vref[["x"]], missing_tokens=("?",), y=np.arange(60) % 2, min_count=5)),
+        "kit.data.profiling.Profile.schema": lambda: (profiling.profile(vref).schema, {}),
+        "kit.data.profiling.drift_table": lambda: (profiling.drift_table, dict(
+            X_ref=vref, X_cur=vref.iloc[::-1], bins=5, missing_tokens=("?",))),
+        "kit.data.profiling.subgroup_metrics": lambda: (profiling.subgroup_metrics, dict(
+            y_true=np.arange(60) % 2, y_pred=np.arange(60) % 3 == 0, groups=vref["c"].fillna("none"))),
         # data validation
         "kit.data.validation.ks_distance": lambda: (validation.ks_distance, dict(reference=[1.0, 2.0, 3.0], batch=[2.0, 5.0])),
         "kit.data.validation.linf_distance": lambda: (validation.linf_distance, dict(
@@ -366,6 +380,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.sim.lending.lending_loop": lambda: (lending.lending_loop, dict(
             X=lend_X, y=lend_y, feedback="approved", explore=0.1, correct=True, n_history=50, rounds=2, per_round=60,
             n_test=100, gain=1.0, loss=4.0, C=1.0, seed=0)),
+        "kit.sim.policies.Never.update": lambda: (policies.Never().update, dict(state=state)),
         "kit.sim.policies.Periodic": lambda: (policies.Periodic, dict(every=2)),
         "kit.sim.policies.Oracle": lambda: (policies.Oracle, dict(at=[1])),
         "kit.sim.policies.OnDrift": lambda: (policies.OnDrift, dict(detector=detectors.DDM(), min_batches=1)),
