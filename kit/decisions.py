@@ -277,6 +277,6 @@ def plot_profit_curves(curves: Mapping[str, pd.DataFrame], *, marks: Mapping[str
         c = curves[accuracy]
         twin.plot(c["threshold"], c["accuracy"], color="#aaa", lw=1, label=f"accuracy, {accuracy}")
         twin.set_ylabel("accuracy", color="#888")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.13 if accuracy is not None else 1.02, 1.0))
     return ax
 
