@@ -97,8 +97,10 @@ LESSONS: tuple[Lesson, ...] = (
        "an overfit model leaks who was in its training set (membership inference)",
        "regularisation (L2, early stopping) and DP-SGD (opacus), the privacy/utility curve",
        ["security.membership", "models.nets", "models.private"]),
-    _l(8, "business-metrics", "Model learning", "Requirement encoding",
-       "the most accurate model is not the most profitable", "decide on expected cost"),
+    _l(8, "business-metrics", "Model verification", "Requirement encoding",
+       "the most accurate model at the 0.5 threshold loses money under the lender's stated cost matrix",
+       "encode the requirement as a gain matrix; choose model and threshold by expected profit on validation "
+       "(or the Bayes threshold), report test profit with a bootstrap interval", ["decisions"]),
     _l(9, "formal-verification", "Model verification", "Formal verification",
        "good accuracy, violated requirement", "state, search and enforce the requirement"),
     _l(10, "simulation-gap", "Model verification", "Test-based verification (simulation)",

@@ -52,7 +52,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from sklearn.model_selection import GridSearchCV
 
     from kit import augment as aug
-    from kit import check, compute, costs, evaluate, progress, repro, serving
+    from kit import check, compute, costs, decisions, evaluate, progress, repro, serving
     from kit import data as kdata
     from kit.data import credit, joins, profiling, streams, synth, validation
     from kit.fairness import thresholds as th
@@ -303,6 +303,22 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.costs.plot_frontier": lambda: (costs.plot_frontier, dict(
             table=pd.DataFrame({"score": [0.9, 0.8], "p99_ms": [2.0, 1.0], "bytes": [10.0, 5.0]}, index=["a", "b"]),
             score="score", latency="p99_ms", size="bytes", budget={"p99_ms": 1.5}, chosen="b", ax=None)),
+        # decisions
+        "kit.decisions.check_gain": lambda: (decisions.check_gain, dict(gain=[[1.0, 0.0], [-5.0, 0.0]], name="gain")),
+        "kit.decisions.decision_profit": lambda: (decisions.decision_profit, dict(
+            y_true=yF, y_pred=yF[::-1].copy(), gain=[[1.0, 0.0], [-5.0, 0.0]])),
+        "kit.decisions.bayes_threshold": lambda: (decisions.bayes_threshold, dict(gain=[[1.0, 0.0], [-5.0, 0.0]])),
+        "kit.decisions.profit_curve": lambda: (decisions.profit_curve, dict(
+            y_true=yF, y_score=np.linspace(0, 1, 30), gain=[[1.0, 0.0], [-5.0, 0.0]], thresholds=[0.2, 0.5])),
+        "kit.decisions.best_threshold": lambda: (decisions.best_threshold, dict(
+            y_true=yF, y_score=np.linspace(0, 1, 30), gain=[[1.0, 0.0], [-5.0, 0.0]], thresholds=[0.2, 0.5])),
+        "kit.decisions.Interval": lambda: (decisions.Interval, dict(mean=0.1, low=0.0, high=0.2, confidence=0.95)),
+        "kit.decisions.Interval.excludes": lambda: (decisions.Interval(0.1, 0.0, 0.2, 0.95).excludes, dict(value=0.5)),
+        "kit.decisions.bootstrap_interval": lambda: (decisions.bootstrap_interval, dict(
+            values=F[:, 0], n_resamples=50, confidence=0.9, seed=0)),
+        "kit.decisions.plot_profit_curves": lambda: (decisions.plot_profit_curves, dict(
+            curves={"v": decisions.profit_curve(yF, np.linspace(0, 1, 30), gain=[[1.0, 0.0], [-5.0, 0.0]])},
+            marks={"0.5": 0.5}, accuracy="v", ax=None)),
         # compute
         "kit.compute.EnergyModel": lambda: (compute.EnergyModel, dict(
             watts_per_core=5.0, pue=1.2, kg_co2_per_kwh=0.4, source="test")),
