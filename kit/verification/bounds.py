@@ -31,15 +31,15 @@ __all__ = ["interval_bounds", "margin_bounds", "certify", "certified_accuracy", 
            "IBPLoss", "ibp_train"]
 
 
-def _check_model(model: Any) -> nn.Sequential:
+def _check_model(model: Any, name: str = "model") -> nn.Sequential:
     if not isinstance(model, nn.Sequential) or len(model) == 0:
-        raise TypeError(f"model: expected a torch.nn.Sequential, got {type(model).__name__}")
+        raise TypeError(f"{name}: expected a torch.nn.Sequential, got {type(model).__name__}")
     for layer in model:
         if not isinstance(layer, (nn.Linear, nn.ReLU, nn.Flatten, nn.Conv2d)):
-            raise TypeError(f"model: interval bounds support Linear, ReLU, Flatten and Conv2d layers, "
+            raise TypeError(f"{name}: interval bounds support Linear, ReLU, Flatten and Conv2d layers, "
                             f"not {type(layer).__name__}")
     if not isinstance(model[-1], nn.Linear):
-        raise TypeError("model: expected a final nn.Linear layer (the logits)")
+        raise TypeError(f"{name}: expected a final nn.Linear layer (the logits)")
     return model
 
 
@@ -250,7 +250,7 @@ class IBPLoss:
 
     def __init__(self, net: nn.Sequential, *, eps: float, total_steps: int, warmup: float = 0.1,
                  ramp: float = 0.5, kappa_end: float = 0.5) -> None:
-        self.net = _check_model(net)
+        self.net = _check_model(net, "net")
         self.eps = check_range(eps, "eps", low=0, high=1)
         self.total_steps = check_range(total_steps, "total_steps", low=1, high=10**9, integer=True)
         self.warmup = check_range(warmup, "warmup", low=0, high=1)
@@ -269,6 +269,7 @@ class IBPLoss:
         >>> IBPLoss(nn.Sequential(nn.Linear(2, 2)), eps=0.2, total_steps=10, warmup=0.0, ramp=0.5).schedule(5)
         (0.2, 0.5)
         """
+        check_range(step, "step", low=0, high=10**12, integer=True)
         start, length = self.warmup * self.total_steps, max(self.ramp * self.total_steps, 1e-12)
         frac = float(np.clip((step - start) / length, 0.0, 1.0))
         return self.eps * frac, 1.0 - (1.0 - self.kappa_end) * frac
@@ -309,6 +310,7 @@ def ibp_train(net: nn.Sequential, X: ArrayLike, y: ArrayLike, *, eps: float, epo
     >>> ibp_train(net, X, y, eps=0.05, epochs=2, show_progress=False).training
     False
     """
+    _check_model(net, "net")
     check_range(epochs, "epochs", low=1, high=10**6, integer=True)
     check_range(batch_size, "batch_size", low=1, high=10**9, integer=True)
     n = len(nets._as_inputs(X))

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_callable, check_choice
+from kit._validate import as_array, check_callable, check_choice, check_range
 
 __all__ = ["MonotonicityReport", "monotonicity_violations", "split_grid", "tree_order_violations"]
 
@@ -114,16 +114,16 @@ def monotonicity_violations(score: Callable[[Any], Any], X: Any, *, feature: Any
     check_callable(score, "score")
     check_choice(direction, "direction", ("decreasing", "increasing"))
     if not isinstance(X, pd.DataFrame):
-        X = as_array(X, "X", ndim=2)
+        X = as_array(X, "X", ndim=2, allow_nan=True)
+        if np.isinf(X).any():
+            raise ValueError("X: expected finite values or NaN (missing), found infinite values")
     if len(X) == 0:
         raise ValueError("X: expected at least one row")
     col = _column(X, feature)
     g = np.sort(as_array(grid, "grid", ndim=1))
     if len(g) < 2:
         raise ValueError(f"grid: expected at least 2 values, got {len(g)}")
-    tol = float(tol)
-    if not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol: expected a finite number >= 0, got {tol}")
+    tol = float(check_range(tol, "tol", low=0, high=1e300))
     n, k = len(X), len(g)
     if isinstance(X, pd.DataFrame):
         big = X.iloc[np.repeat(np.arange(n), k)].copy()
@@ -131,7 +131,10 @@ def monotonicity_violations(score: Callable[[Any], Any], X: Any, *, feature: Any
     else:
         big = np.repeat(X, k, axis=0)
         big[:, col] = np.tile(g, n)
-    s = np.asarray(score(big), dtype=float).reshape(n, k)
+    try:
+        s = np.asarray(score(big), dtype=float).reshape(n, k)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"score: expected one number per what-if copy of X ({n} x {k}); failed with: {exc}") from None
     if direction == "increasing":
         s = -s
     rise = (s - np.minimum.accumulate(s, axis=1)).max(axis=1)   # worst later-minus-earlier
@@ -217,6 +220,7 @@ def tree_order_violations(model: Any, feature: Any, *, direction: str = "decreas
     (0, 5)
     """
     check_choice(direction, "direction", ("decreasing", "increasing"))
+    check_range(tol, "tol", low=0, high=1e300)
     j = _tree_index(model, feature)
     bad = 0
     for tree in _trees(model):
