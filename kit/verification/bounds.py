@@ -64,6 +64,9 @@ def _box(X: torch.Tensor, eps: float | torch.Tensor) -> tuple[torch.Tensor, torc
 def interval_bounds(model: nn.Sequential, lower: torch.Tensor, upper: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Bounds ``(lo, hi)`` on the outputs of ``model`` for every input between ``lower`` and ``upper``.
 
+    Interval arithmetic layer by layer (Gowal et al. 2018, arXiv:1810.12715; taught in
+    ``09_formal-verification``).
+
     Parameters
     ----------
     model : torch.nn.Sequential of Flatten, Linear, ReLU, Conv2d layers
@@ -137,7 +140,8 @@ def certify(model: nn.Sequential, X: ArrayLike, y: ArrayLike, *, eps: float) -> 
     """Boolean ``(n,)``: True where no perturbation of L-infinity norm <= ``eps`` can change the class.
 
     Sound, not complete: True is a proof for that example; False means "not proven" (the
-    bounds may be loose), not that an attack exists.
+    bounds may be loose), not that an attack exists. Interval bounds with the last layer folded
+    into the margin (Gowal et al. 2018); taught in ``09_formal-verification``.
 
     Examples
     --------

@@ -92,7 +92,8 @@ def monotonicity_violations(score: Callable[[Any], Any], X: Any, *, feature: Any
 
     Every row is copied once per grid value with ``feature`` set to that value (the other
     columns kept), all copies are scored in one call, and the worst rise against ``direction``
-    is kept per row.
+    is kept per row. A rise refutes the requirement; no rise on a grid proves nothing between
+    its points (use ``split_grid`` for trees). Taught in ``09_formal-verification``.
 
     Parameters
     ----------
@@ -209,7 +210,8 @@ def tree_order_violations(model: Any, feature: Any, *, direction: str = "decreas
     must be >= every leaf on its right. Zero violations proves that the raw score (the log-odds
     of ``classes_[1]`` for a classifier) is monotone in the feature for EVERY input, not only
     for the rows one tried; a positive count does not by itself prove a violation at a
-    reachable input.
+    reachable input. scikit-learn's ``monotonic_cst`` enforces this order while the trees grow
+    (the same idea as XGBoost's monotone constraints, Chen & Guestrin 2016).
 
     Examples
     --------
