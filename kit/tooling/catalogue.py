@@ -102,7 +102,8 @@ LESSONS: tuple[Lesson, ...] = (
        "encode the requirement as a gain matrix; choose model and threshold by expected profit on validation "
        "(or the Bayes threshold), report test profit with a bootstrap interval", ["decisions"]),
     _l(9, "formal-verification", "Model verification", "Formal verification",
-       "good accuracy, violated requirement", "state, search and enforce the requirement"),
+       "good accuracy, violated requirement", "state, search and enforce the requirement",
+       ["verification.monotone", "verification.bounds", "security.evasion", "models.nets"]),
     _l(10, "simulation-gap", "Model verification", "Test-based verification (simulation)",
        "validated in simulation, fails on real data", "domain randomisation, real acceptance tests"),
     _l(11, "data-validation", "Model verification", "Test-based verification (data validation)",

@@ -69,6 +69,8 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     )
     from kit.shift import detectors, gate, twosample
     from kit.sim import compare, impact, lending, policies, policing, replay
+    from kit.verification import bounds as vbounds
+    from kit.verification import monotone as vmono
     from kit.viz import images, plots
 
     rng = np.random.default_rng(0)
@@ -112,6 +114,12 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     lend_y = (lend_X[:, 0] + rng.normal(size=300) > 0.8).astype(int)
     gen = torch.Generator
     net = lambda: nets.SmallCNN(8, 4, width=2)  # noqa: E731
+    mlp8 = lambda: torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 8), torch.nn.ReLU(),  # noqa: E731
+                                       torch.nn.Linear(8, 4))
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    hgb = HistGradientBoostingClassifier(max_iter=3, monotonic_cst=[-1, 0, 0, 0]).fit(F, yF)
+    hgb_score = lambda Z: hgb.predict_proba(Z)[:, 1]  # noqa: E731
     api = lambda: kapi.PredictionAPI(secret.predict_proba)  # noqa: E731
     monitored = lambda: kapi.PredictionAPI(  # noqa: E731
         lambda X: np.full((len(X), 2), 0.5), monitor=monitoring.QueryMonitor(F, min_queries=10))
@@ -245,6 +253,28 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             epsilon=1.0, delta=1e-5, kind="hypothesis")),
         "kit.security.membership.MembershipResult": lambda: (membership.MembershipResult, dict(
             threshold=0.3, tpr=0.8, fpr=0.6, auc=0.6, n_members=10, n_nonmembers=10)),
+        "kit.verification.bounds.interval_bounds": lambda: (vbounds.interval_bounds, dict(
+            model=mlp8(), lower=torch.zeros(2, 1, 8, 8), upper=torch.full((2, 1, 8, 8), 0.1))),
+        "kit.verification.bounds.margin_bounds": lambda: (vbounds.margin_bounds, dict(model=mlp8(), X=X8, y=y8, eps=0.1)),
+        "kit.verification.bounds.certify": lambda: (vbounds.certify, dict(model=mlp8(), X=X8, y=y8, eps=0.1)),
+        "kit.verification.bounds.certified_accuracy": lambda: (vbounds.certified_accuracy,
+                                                                dict(model=mlp8(), X=X8, y=y8, eps=0.1)),
+        "kit.verification.bounds.certified_radius": lambda: (vbounds.certified_radius, dict(
+            model=mlp8(), X=X8, y=y8, eps_max=0.2, steps=3)),
+        "kit.verification.bounds.IBPLoss": lambda: (vbounds.IBPLoss, dict(
+            net=mlp8(), eps=0.1, total_steps=10, warmup=0.1, ramp=0.5, kappa_end=0.5)),
+        "kit.verification.bounds.IBPLoss.schedule": lambda: (vbounds.IBPLoss(mlp8(), eps=0.1, total_steps=10).schedule,
+                                                             dict(step=3)),
+        "kit.verification.bounds.ibp_train": lambda: (vbounds.ibp_train, dict(
+            net=mlp8(), X=X8, y=y8, eps=0.05, epochs=1, batch_size=4, warmup=0.1, ramp=0.5, kappa_end=0.5,
+            show_progress=False)),
+        "kit.verification.monotone.MonotonicityReport": lambda: (vmono.MonotonicityReport, dict(
+            rise=np.array([0.0, 0.2]), grid=np.array([1.0, 2.0]), tol=0.0)),
+        "kit.verification.monotone.monotonicity_violations": lambda: (vmono.monotonicity_violations, dict(
+            score=hgb_score, X=F, feature=0, grid=np.array([-1.0, 0.0, 1.0]), direction="decreasing", tol=0.0)),
+        "kit.verification.monotone.split_grid": lambda: (vmono.split_grid, dict(model=hgb, feature=0)),
+        "kit.verification.monotone.tree_order_violations": lambda: (vmono.tree_order_violations, dict(
+            model=hgb, feature=0, direction="decreasing", tol=1e-12)),
         "kit.models.private.train_dp": lambda: (private.train_dp, dict(
             model=torch.nn.Linear(4, 2), X=F.astype("float32"), y=yF, epsilon=2.0, delta=1e-3, epochs=1,
             batch_size=10, lr=0.1, max_grad_norm=1.0, seed=0)),
