@@ -10,6 +10,11 @@ scoring job does and counts what failed. Taught in
 ``notebooks/02_preprocessing-leakage.ipynb``; the encoder policies measured there are
 scikit-learn's (``handle_unknown="ignore"``, ``"infrequent_if_exist"``).
 
+``http_server`` is the kit's one HTTP layer: a JSON ``POST`` endpoint on 127.0.0.1 in a
+background thread that always stops, and ``post_json`` its client. The prediction API of
+``kit.security.api`` (notebooks 23, 24) and the raw-record service of ``kit.parity``
+(notebook 12) both stand on it.
+
 Examples
 --------
 >>> train = pd.DataFrame({"city": ["Atlanta", "Macon"]})
@@ -20,8 +25,12 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import numpy as np
@@ -29,7 +38,7 @@ import pandas as pd
 
 from kit._validate import check_callable, check_columns, check_range, check_type
 
-__all__ = ["unseen_categories", "ServeResult", "serve_batches"]
+__all__ = ["unseen_categories", "ServeResult", "serve_batches", "http_server", "post_json", "MAX_BODY"]
 
 
 def unseen_categories(X_train: pd.DataFrame, X_serve: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -196,3 +205,147 @@ def serve_batches(predict: Callable[[Any], Any], X: Any, *, batch_size: int = 10
                              f"got shape {np.shape(out)}")
         scores[rows] = out
     return ServeResult(scores, failed, batch_size, fallback, tuple(errors))
+
+
+MAX_BODY = 16 * 2**20  # bytes: a request larger than this is refused (413)
+
+
+@contextmanager
+def http_server(handle: Callable[[bytes], tuple[int, str]], *, path: str = "/predict",
+                host: str = "127.0.0.1", port: int = 0, allow_remote: bool = False,
+                max_bytes: int = MAX_BODY) -> Iterator[str]:
+    """Answer ``POST path`` with ``handle(body) -> (status, text)`` in a background thread.
+
+    The ``with`` block receives the base URL ``http://host:port``; the server stops and its
+    thread is joined when the block ends, also when it ends with an exception. ``port=0``
+    takes any free port. Only a loopback ``host`` is accepted unless ``allow_remote=True``: a
+    teaching server should not be reachable from the network by accident. The server answers
+    404 on other paths, 411 without a Content-Length, 413 above ``max_bytes`` and 500 (the
+    exception's type, not its text) when ``handle`` raises. Status 200 is sent as JSON, any
+    other as plain text.
+
+    Parameters
+    ----------
+    handle : callable
+        ``body bytes -> (HTTP status, reply text)``; the caller owns parsing and validation.
+    path : str
+        The one path served.
+    host, port : str, int
+        Where to listen.
+    allow_remote : bool
+        Allow a non-loopback ``host``.
+    max_bytes : int
+        Largest accepted body.
+
+    Examples
+    --------
+    >>> with http_server(lambda body: (200, body.decode())) as url:
+    ...     post_json(url + "/predict", {"echo": [1, 2]})
+    {'echo': [1, 2]}
+    >>> with http_server(lambda body: (200, "{}"), host="0.0.0.0") as url:
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    ValueError: host: '0.0.0.0' is not a loopback address; pass allow_remote=True to serve the network
+    """
+    import ipaddress
+
+    check_callable(handle, "handle", what="a callable body -> (status, text)")
+    check_type(path, "path", str)
+    if not path.startswith("/"):
+        raise ValueError(f"path: expected a path starting with '/', got {path!r}")
+    check_type(host, "host", str, what="a string")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not allow_remote:
+        raise ValueError(f"host: {host!r} is not a loopback address; pass allow_remote=True to serve the network")
+    check_range(port, "port", low=0, high=65535, integer=True)
+    check_range(max_bytes, "max_bytes", low=1, integer=True)
+    served = path.rstrip("/") or "/"
+
+    class Handler(BaseHTTPRequestHandler):
+        def _reply(self, code: int, text: str) -> None:
+            payload = text.encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json" if code == 200 else "text/plain")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            if (self.path.rstrip("/") or "/") != served:
+                return self._reply(404, f"path: only {served} is served, got {self.path!r}")
+            length = self.headers.get("Content-Length")
+            if length is None or not length.strip().isdigit():
+                return self._reply(411, "Content-Length: expected the body's size in bytes")
+            if int(length) > max_bytes:
+                self.close_connection = True
+                return self._reply(413, f"body: expected at most {max_bytes} bytes, got {int(length)}")
+            try:
+                code, text = handle(self.rfile.read(int(length)))
+            except Exception as err:  # noqa: BLE001 - the model failed: answer, do not kill the thread
+                code, text = 500, f"the model failed: {type(err).__name__}"
+            self._reply(code, text)
+
+        def log_message(self, *args) -> None:  # keep the notebook quiet
+            pass
+
+    server = ThreadingHTTPServer((host, int(port)), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def post_json(url: str, payload: Any, *, timeout: float = 60.0,
+              errors: Mapping[int, type[Exception]] | None = None) -> Any:
+    """POST ``payload`` as JSON to ``url`` and return the decoded JSON reply.
+
+    A reply with an error status raises the exception ``errors`` maps it to (default: 400 and
+    413 raise ``ValueError``), with the server's reason as its message; other error statuses
+    raise ``urllib.error.HTTPError``.
+
+    Parameters
+    ----------
+    url : str
+        The endpoint, e.g. ``http://127.0.0.1:8000/predict``.
+    payload : JSON-serialisable
+    timeout : float
+        Seconds to wait for the reply.
+    errors : dict, optional
+        ``status -> exception class``.
+
+    Examples
+    --------
+    >>> with http_server(lambda body: (400, "inputs: expected numbers")) as url:
+    ...     post_json(url + "/predict", {"inputs": ["a"]})
+    Traceback (most recent call last):
+    ...
+    ValueError: inputs: expected numbers
+    """
+    from urllib.error import HTTPError
+    from urllib.request import Request, urlopen
+
+    check_type(url, "url", str)
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"url: expected an http:// address, got {url!r}")
+    check_range(timeout, "timeout", low=1e-3)
+    errors = {400: ValueError, 413: ValueError} if errors is None else dict(errors)
+    try:
+        body = json.dumps(payload).encode()
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"payload: expected JSON-serialisable data, {err}") from None
+    req = Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urlopen(req, timeout=timeout) as resp:
+            return json.loads(resp.read())
+    except HTTPError as err:
+        if err.code in errors:
+            raise errors[err.code](err.read().decode(errors="replace")) from None
+        raise

@@ -120,3 +120,28 @@ def test_serve_batches_names_the_bad_argument(kwargs, error, match):
     args = dict(predict=lambda X: np.zeros(len(X)), X=np.zeros((4, 2)), batch_size=2)
     with pytest.raises(error, match=match):
         serve_batches(**{**args, **kwargs})
+
+
+def test_http_server_answers_404_500_and_always_stops():
+    from urllib.error import HTTPError, URLError
+
+    from kit.serving import http_server, post_json
+
+    def handle(body):
+        if b"boom" in body:
+            raise RuntimeError("secret detail")
+        return 200, body.decode()
+
+    with http_server(handle) as url:
+        assert post_json(url + "/predict", {"x": 1}) == {"x": 1}
+        with pytest.raises(HTTPError) as err:
+            post_json(url + "/other", {"x": 1})
+        assert err.value.code == 404
+        with pytest.raises(HTTPError) as err:
+            post_json(url + "/predict", "boom")
+        assert err.value.code == 500 and b"secret" not in err.value.read()
+    with pytest.raises(URLError):
+        post_json(url + "/predict", {"x": 1}, timeout=5)
+    with pytest.raises(ValueError, match="host"):
+        with http_server(handle, host="10.1.2.3"):
+            pass

@@ -12,12 +12,12 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 
 from kit._validate import as_array, check_choice, check_range
 from kit.security.monitoring import QueryBlocked, QueryMonitor
+from kit.serving import MAX_BODY, http_server, post_json
 
 __all__ = ["PredictionAPI", "RemoteAPI", "serve"]
 
@@ -123,30 +123,14 @@ class RemoteAPI:
 
     def query(self, X) -> np.ndarray:
         """Send a batch; ``QueryBlocked`` on 403, ``ValueError`` with the server's reason on 400."""
-        from urllib.error import HTTPError
-        from urllib.request import Request, urlopen
-
         X = as_array(X, "X", ndim=(2, 3, 4))
-        body = json.dumps({"inputs": X.tolist()}).encode()
-        req = Request(self.url + "/predict", data=body, headers={"Content-Type": "application/json"})
-        try:
-            with urlopen(req, timeout=60) as resp:
-                out = json.loads(resp.read())
-        except HTTPError as err:
-            reason = err.read().decode(errors="replace")
-            if err.code == 403:
-                raise QueryBlocked(reason) from None
-            if err.code in (400, 413):
-                raise ValueError(reason) from None
-            raise
+        out = post_json(self.url + "/predict", {"inputs": X.tolist()},
+                        errors={403: QueryBlocked, 400: ValueError, 413: ValueError})
         self.n_queries += len(X)
         return np.asarray(out["outputs"])
 
     def __repr__(self) -> str:
         return f"RemoteAPI(url={self.url!r}, n_queries={self.n_queries})"
-
-
-MAX_BODY = 16 * 2**20  # bytes: a request larger than this is refused (413)
 
 
 def _handle_predict(api: PredictionAPI, body: bytes) -> tuple[int, str]:
@@ -171,6 +155,8 @@ def serve(api: PredictionAPI, *, host: str = "127.0.0.1", port: int = 0,
           allow_remote: bool = False, max_bytes: int = MAX_BODY) -> Iterator[RemoteAPI]:
     """Serve ``api`` over HTTP in a background thread; stop it when the ``with`` block ends.
 
+    The HTTP layer is ``kit.serving.http_server``; this adds the ``{"inputs": ...}`` protocol.
+
     ``POST /predict`` with ``{"inputs": [...]}`` answers ``{"outputs": [...]}``: 403 once the
     monitor blocks the client, 400 with a short reason for a body that is not JSON, lacks
     ``inputs`` or holds inputs the API refuses (wrong shape, strings, NaN or inf, out of
@@ -190,54 +176,8 @@ def serve(api: PredictionAPI, *, host: str = "127.0.0.1", port: int = 0,
     ...
     ValueError: host: '0.0.0.0' is not a loopback address; pass allow_remote=True to serve the network
     """
-    import ipaddress
-
     if not isinstance(api, PredictionAPI):
         raise TypeError(f"api: expected a PredictionAPI, got {type(api).__name__}")
-    if not isinstance(host, str):
-        raise TypeError(f"host: expected a string, got {type(host).__name__}")
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback and not allow_remote:
-        raise ValueError(f"host: {host!r} is not a loopback address; pass allow_remote=True to serve the network")
-    check_range(port, "port", low=0, high=65535, integer=True)
-    check_range(max_bytes, "max_bytes", low=1, integer=True)
-
-    class Handler(BaseHTTPRequestHandler):
-        def _reply(self, code: int, text: str) -> None:
-            payload = text.encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json" if code == 200 else "text/plain")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-            if self.path.rstrip("/") != "/predict":
-                return self._reply(404, f"path: only /predict is served, got {self.path!r}")
-            length = self.headers.get("Content-Length")
-            if length is None or not length.strip().isdigit():
-                return self._reply(411, "Content-Length: expected the body's size in bytes")
-            if int(length) > max_bytes:
-                self.close_connection = True
-                return self._reply(413, f"body: expected at most {max_bytes} bytes, got {int(length)}")
-            try:
-                code, text = _handle_predict(api, self.rfile.read(int(length)))
-            except Exception as err:  # the model itself failed: answer, do not kill the thread
-                code, text = 500, f"the model failed: {type(err).__name__}"
-            self._reply(code, text)
-
-        def log_message(self, *args) -> None:  # keep the notebook quiet
-            pass
-
-    server = ThreadingHTTPServer((host, port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield RemoteAPI(f"http://{host}:{server.server_address[1]}")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with http_server(lambda body: _handle_predict(api, body), path="/predict", host=host, port=port,
+                     allow_remote=allow_remote, max_bytes=max_bytes) as url:
+        yield RemoteAPI(url)

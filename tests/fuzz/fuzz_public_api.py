@@ -52,7 +52,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from sklearn.model_selection import GridSearchCV
 
     from kit import augment as aug
-    from kit import check, compute, costs, decisions, evaluate, progress, repro, serving
+    from kit import check, compute, costs, decisions, evaluate, parity, progress, repro, serving
     from kit import data as kdata
     from kit.data import credit, joins, profiling, streams, synth, validation
     from kit.fairness import thresholds as th
@@ -315,6 +315,25 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             predict=lambda X: np.asarray(X, float)[:, 0], X=F, batch_size=7, fallback=0.0)),
         "kit.serving.ServeResult": lambda: (serving.ServeResult, dict(
             scores=np.zeros(3), failed=np.array([False, True, True]), batch_size=2, fallback=None, errors=("boom",))),
+        # parity
+        "kit.parity.local_time_features": lambda: (parity.local_time_features, dict(
+            X=pd.DataFrame({"t": ["2013-07-01T02:30:00Z", "2013-01-01T10:00:00Z"]}), tz="America/New_York")),
+        "kit.parity.RecordService": lambda: (parity.RecordService, dict(
+            predict=lambda df: np.zeros(len(df)), columns=["a", "b"])),
+        "kit.parity.RecordService.query": lambda: (parity.RecordService(
+            lambda df: df["a"].to_numpy(float), columns=["a"]).query, dict(records=[{"a": 1.0}, {"a": 2.0}])),
+        "kit.parity.Disagreement": lambda: (parity.Disagreement, dict(
+            n=2, differs=np.array([True, False]), flipped=np.array([False, False]), max_abs_diff=0.1,
+            threshold=0.5, atol=1e-6)),
+        "kit.parity.disagreement": lambda: (parity.disagreement, dict(
+            score_ref=np.linspace(0, 1, 7), score_served=np.linspace(0, 1, 7)[::-1], threshold=0.5, atol=1e-6)),
+        "kit.parity.ParityResult": lambda: (parity.ParityResult, dict(
+            passed=True, n=3, rows=pd.DataFrame(), max_abs_diff=0.0)),
+        "kit.parity.parity_test": lambda: (parity.parity_test, dict(
+            client=lambda df: df["x"].to_numpy(float) / 10, records=pd.DataFrame({"x": [1.0, 2.0, 3.0]}),
+            expected=np.array([0.1, 0.2, 0.3]), atol=1e-6, batch_size=2)),
+        "kit.parity.detection_probability": lambda: (parity.detection_probability, dict(
+            differs=np.array([True, False, False, True]), n_rows=np.array([1, 2, 4]))),
         # costs
         "kit.costs.Latency": lambda: (costs.Latency, dict(median_s=0.001, p99_s=0.002, n_calls=10)),
         "kit.costs.single_row_latency": lambda: (costs.single_row_latency, dict(
