@@ -119,3 +119,21 @@ def test_an_axes_given_is_drawn_on():
 
     ax = plt.subplots()[1]
     assert plots.plot_fidelity({"c": ([65, 130], [0.9, 1.0])}, ax=ax) is ax
+
+
+def test_plot_slice_grids_marks_cells_below_the_threshold():
+    grid = pd.DataFrame({"thin": [1.0, 0.5], "thick": [0.9, np.nan]}, index=[0, 1])
+    axes = plots.plot_slice_grids({"sim": grid, "real": grid / 2}, threshold=0.8)
+    dots = [ax.lines[0].get_xydata().tolist() for ax in axes]
+    assert dots[0] == [[0.0, 1.0]]                     # only class 1 on "thin" is below 0.8 in sim
+    assert sorted(dots[1]) == [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0]]   # NaN is never marked
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    (dict(grids={}), TypeError, "grids"),
+    (dict(grids={"a": [[1.0]]}), TypeError, "grids"),
+    (dict(grids={"a": pd.DataFrame([[1.0]])}, threshold=2.0), ValueError, "threshold"),
+])
+def test_plot_slice_grids_names_bad_arguments(kwargs, error, name):
+    with pytest.raises(error, match=f"^{name}: expected"):
+        plots.plot_slice_grids(**kwargs)

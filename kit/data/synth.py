@@ -74,11 +74,16 @@ class Jitter:
         Gaussian blur sigma in final pixels.
     noise : float
         Standard deviation of additive Gaussian pixel noise.
+    widen : (float, float)
+        Horizontal stretch of the glyph before it is fitted into the box (font digits are
+        narrower than handwritten ones; 1 leaves it as drawn).
+    shear : float
+        Largest horizontal shear, pixels per pixel of height (either way): slant.
 
     Examples
     --------
     >>> Jitter()
-    Jitter(shift=1.0, scale=(0.8, 1.0), rotation=8.0, stroke=(1, 4), blur=(0.0, 0.5), noise=0.0)
+    Jitter(shift=1.0, scale=(0.8, 1.0), rotation=8.0, stroke=(1, 4), blur=(0.0, 0.5), noise=0.0, widen=(1.0, 1.0), shear=0.0)
     """
 
     shift: float = 1.0
@@ -87,12 +92,16 @@ class Jitter:
     stroke: tuple[int, int] = (1, 4)
     blur: tuple[float, float] = (0.0, 0.5)
     noise: float = 0.0
+    widen: tuple[float, float] = (1.0, 1.0)
+    shear: float = 0.0
 
     def __post_init__(self) -> None:
         check_range(self.shift, "shift", low=0, high=6)
         check_range(self.rotation, "rotation", low=0, high=180)
         check_range(self.noise, "noise", low=0, high=1)
-        for name, pair, low in (("scale", self.scale, 0.2), ("stroke", self.stroke, 0), ("blur", self.blur, 0)):
+        check_range(self.shear, "shear", low=0, high=1)
+        for name, pair, low in (("scale", self.scale, 0.2), ("stroke", self.stroke, 0), ("blur", self.blur, 0),
+                                ("widen", self.widen, 0.5)):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise TypeError(f"{name}: expected a (low, high) pair of numbers, got {type(pair).__name__}")
             lo, hi = pair
@@ -111,15 +120,20 @@ class Jitter:
 
 
 def _render_one(font, digit: int, stroke: int, angle: float, box: float, dx: float, dy: float,
-                blur: float, size: int) -> np.ndarray:
+                blur: float, size: int, widen: float = 1.0, shear: float = 0.0) -> np.ndarray:
     from PIL import Image, ImageDraw
     from scipy import ndimage
 
     canvas = Image.new("L", (96, 96), 0)
     ImageDraw.Draw(canvas).text((48, 48), str(digit), fill=255, font=font, anchor="mm",
                                 stroke_width=stroke, stroke_fill=255)
+    if shear:  # x_in = x_out + shear * (y_out - 48): the top leans right for shear > 0
+        canvas = canvas.transform(canvas.size, Image.Transform.AFFINE, (1, shear, -48 * shear, 0, 1, 0),
+                                  resample=Image.Resampling.BILINEAR)
     canvas = canvas.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True)
     canvas = canvas.crop(canvas.getbbox())
+    if widen != 1.0:
+        canvas = canvas.resize((max(1, round(canvas.size[0] * widen)), canvas.size[1]), Image.Resampling.BILINEAR)
     w, h = canvas.size
     f = box / max(w, h)
     canvas = canvas.resize((max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.LANCZOS)
@@ -190,11 +204,16 @@ def render_digits(n: int, *, seed: int = 0, jitter: Jitter | None = None,
     box = rng.uniform(*jitter.scale, size=n) * 20 * size / 28
     dx, dy = rng.uniform(-jitter.shift, jitter.shift, size=(2, n))
     blur = rng.uniform(*jitter.blur, size=n)
+    noise = rng.normal(0, jitter.noise, size=(n, size, size)).astype(np.float32) if jitter.noise > 0 else None
+    # drawn last, and only when used, so that renders without them are unchanged
+    widen = rng.uniform(*jitter.widen, size=n) if jitter.widen != (1.0, 1.0) else np.ones(n)
+    shear = rng.uniform(-jitter.shear, jitter.shear, size=n) if jitter.shear > 0 else np.zeros(n)
     X = np.stack([_render_one(loaded[font_idx[i]], int(y[i]), int(stroke[i]), float(angle[i]),
-                              float(box[i]), float(dx[i]), float(dy[i]), float(blur[i]), size)
+                              float(box[i]), float(dx[i]), float(dy[i]), float(blur[i]), size,
+                              float(widen[i]), float(shear[i]))
                   for i in range(n)])
-    if jitter.noise > 0:
-        X = X + rng.normal(0, jitter.noise, size=X.shape).astype(np.float32)
+    if noise is not None:
+        X = X + noise
     X = X / np.maximum(X.max(axis=(1, 2), keepdims=True), 1e-6)
     return np.clip(X, 0, 1).astype(np.float32), y
 

@@ -327,3 +327,55 @@ def plot_fidelity(curves: dict[str, tuple[list[int], list[float]]], *, ax: Any =
     ax.legend(fontsize=8)
     ax.set_title(title)
     return ax
+
+
+def plot_slice_grids(grids: dict[str, pd.DataFrame], *, threshold: float | None = None,
+                     axes: Any = None) -> Any:
+    """Heat maps of accuracy per class (rows) and slice (columns), one panel per data set.
+
+    Taught in ``10_simulation-gap`` (grids from ``kit.acceptance.slice_grid``); cells below
+    ``threshold`` are marked with a dot.
+
+    Parameters
+    ----------
+    grids : dict title -> DataFrame of accuracies in [0, 1] (NaN for empty cells)
+    threshold : float, optional
+        The requirement; cells below it get a dot.
+    axes : matplotlib Axes (one per grid), optional
+
+    Returns
+    -------
+    The array of axes.
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"thin": [1.0, 0.5], "thick": [0.9, np.nan]})
+    >>> axes = plot_slice_grids({"sim": g, "real": g / 2}, threshold=0.8)
+    >>> len(axes), axes[0].get_title()
+    (2, 'sim')
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(grids, dict) or not grids or not all(isinstance(g, pd.DataFrame) for g in grids.values()):
+        raise TypeError("grids: expected a non-empty dict title -> DataFrame of accuracies")
+    if threshold is not None:
+        check_range(threshold, "threshold", low=0.0, high=1.0)
+    if axes is None:
+        first = next(iter(grids.values()))
+        _, axes = plt.subplots(1, len(grids), figsize=(0.55 * first.shape[1] * len(grids) + 1.5,
+                                                       0.3 * first.shape[0] + 1.6), squeeze=False)
+    axes = _axes(axes)
+    if len(axes) != len(grids):
+        raise ValueError(f"axes: expected {len(grids)} Axes (one per grid), got {len(axes)}")
+    image = None
+    for ax, (title, grid) in zip(axes, grids.items(), strict=True):
+        values = grid.to_numpy(float)
+        image = ax.imshow(values, vmin=0, vmax=1, cmap="RdYlGn", aspect="auto")
+        ax.set_xticks(range(grid.shape[1]), [str(c) for c in grid.columns], rotation=60, ha="right", fontsize=8)
+        ax.set_yticks(range(grid.shape[0]), [str(r) for r in grid.index], fontsize=8)
+        if threshold is not None:
+            rows, cols = np.nonzero(values < threshold)
+            ax.plot(cols, rows, "k.", markersize=3)
+        ax.set_title(title)
+    plt.colorbar(image, ax=list(axes), fraction=0.03, label="accuracy")
+    return axes

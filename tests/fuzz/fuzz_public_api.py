@@ -51,6 +51,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV
 
+    from kit import acceptance as acc
     from kit import augment as aug
     from kit import check, compute, costs, decisions, evaluate, parity, progress, repro, serving
     from kit import data as kdata
@@ -142,6 +143,21 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
                                           dict(iterable=range(3), desc="x", total=3, disable=True)),
         "kit.evaluate.pair_confusion": lambda: (evaluate.pair_confusion, dict(y_true=[6, 6, 9, 9], y_pred=[9, 6, 9, 9], a=6, b=9)),
         "kit.evaluate.confusion_pairs": lambda: (evaluate.confusion_pairs, dict(y_true=[6, 6, 9, 1], y_pred=[9, 6, 9, 1], top=2)),
+        "kit.acceptance.accuracy_bounds": lambda: (acc.accuracy_bounds, dict(k=[3, 9], n=[10, 10], confidence=0.95,
+                                                                             method="wilson")),
+        "kit.acceptance.Requirement": lambda: (acc.Requirement, dict(min_accuracy=0.9, confidence=0.95, min_size=5,
+                                                                     method="exact")),
+        "kit.acceptance.image_properties": lambda: (acc.image_properties, dict(X=X8 + 0.1, threshold=0.5)),
+        "kit.acceptance.property_slices": lambda: (acc.property_slices, dict(
+            properties=pd.DataFrame({"stroke": [1.0, 2.0, 3.0, 4.0]}), columns=["stroke"], q=0.25,
+            reference=pd.DataFrame({"stroke": [1.0, 5.0]}))),
+        "kit.acceptance.class_slices": lambda: (acc.class_slices, dict(y=[0, 1, 1])),
+        "kit.acceptance.acceptance_test": lambda: (acc.acceptance_test, dict(
+            y_true=[0, 1, 1, 0], y_pred=[0, 1, 0, 0], slices={"ones": np.array([False, True, True, False])},
+            requirement=acc.Requirement(min_size=1))),
+        "kit.acceptance.AcceptanceReport.count": lambda: (acc.acceptance_test([0, 1], [0, 1]).count, dict(verdict="pass")),
+        "kit.acceptance.slice_grid": lambda: (acc.slice_grid, dict(y_true=[0, 1, 1], y_pred=[0, 1, 0],
+                                                                   slices={"a": np.array([True, True, False])})),
         "kit.augment.affine_warp": lambda: (aug.affine_warp, dict(x=torch.rand(2, 1, 8, 8), degrees=torch.ones(2),
                                                                   dx=torch.zeros(2), dy=torch.zeros(2), zoom=torch.ones(2))),
         "kit.augment.RandomAffine": lambda: (aug.RandomAffine, dict(degrees=10.0, shift=1.0, scale=0.1, integer_shift=False)),
@@ -165,7 +181,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.data.streams.rainfall_stream": lambda: (streams.rainfall_stream, dict(df=rain, days=2)),
         "kit.data.streams.sp500_volatility": lambda: (streams.sp500_volatility, dict(df=sp, years=(2000, 2000))),
         "kit.data.synth.Jitter": lambda: (synth.Jitter, dict(shift=1.0, scale=(0.8, 1.0), rotation=8.0, stroke=(1, 4),
-                                                             blur=(0.0, 0.5), noise=0.0)),
+                                                             blur=(0.0, 0.5), noise=0.0, widen=(1.0, 1.2), shear=0.2)),
         "kit.data.synth.render_digits": lambda: (synth.render_digits, dict(n=3, seed=0, jitter=None, size=12)),
         "kit.data.synth.mix_real": lambda: (synth.mix_real, dict(X_syn=np.zeros((9, 4, 4)), y_syn=np.zeros(9, int),
                                                                  X_real=np.ones((3, 4, 4)), y_real=np.ones(3, int),
@@ -466,6 +482,8 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.viz.plots.plot_outcome_curves": lambda: (plots.plot_outcome_curves, dict(
             groups=[g], table=impact.impact_table([g]), repaid=75.0, default=-150.0)),
         "kit.viz.plots.plot_fidelity": lambda: (plots.plot_fidelity, dict(curves={"c": ([65, 130], [0.9, 1.0])}, title="t")),
+        "kit.viz.plots.plot_slice_grids": lambda: (plots.plot_slice_grids, dict(
+            grids={"sim": pd.DataFrame({"thin": [1.0, 0.5]})}, threshold=0.8)),
     }
     return B
 
