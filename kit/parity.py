@@ -20,7 +20,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,7 +37,7 @@ from kit._validate import (
     check_type,
     same_length,
 )
-from kit.serving import MAX_BODY, http_server, post_json
+from kit.serving import MAX_BODY, http_server, json_handler, post_json
 
 __all__ = ["local_time_features", "RecordService", "RecordClient", "serve_records", "Disagreement",
            "disagreement", "ParityResult", "parity_test", "detection_probability"]
@@ -138,21 +137,6 @@ class RecordService:
         return f"RecordService(columns={self.columns}, n_queries={self.n_queries})"
 
 
-def _handle_records(service: RecordService, body: bytes) -> tuple[int, str]:
-    """Status and reply for one body ``{"records": [...]}``."""
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        return 400, f"body: expected JSON, {err}"
-    if not isinstance(data, dict) or "records" not in data:
-        return 400, 'body: expected a JSON object {"records": [...]}'
-    try:
-        out = service.query(data["records"])
-    except (TypeError, ValueError, KeyError) as err:
-        return 400, f"records: {err}"
-    return 200, json.dumps({"scores": out.tolist()})
-
-
 class RecordClient:
     """Client of ``serve_records``: sends a frame as raw JSON records, in batches.
 
@@ -205,7 +189,7 @@ def serve_records(service: RecordService, *, host: str = "127.0.0.1", port: int 
     [0.25]
     """
     check_type(service, "service", RecordService)
-    with http_server(lambda body: _handle_records(service, body), path="/predict", host=host,
+    with http_server(json_handler(service.query, key="records", reply="scores"), path="/predict", host=host,
                      port=port, max_bytes=max_bytes) as url:
         yield RecordClient(url)
 

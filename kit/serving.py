@@ -38,7 +38,7 @@ import pandas as pd
 
 from kit._validate import check_callable, check_columns, check_range, check_type
 
-__all__ = ["unseen_categories", "ServeResult", "serve_batches", "http_server", "post_json", "MAX_BODY"]
+__all__ = ["unseen_categories", "ServeResult", "serve_batches", "http_server", "json_handler", "post_json", "MAX_BODY"]
 
 
 def unseen_categories(X_train: pd.DataFrame, X_serve: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -301,6 +301,57 @@ def http_server(handle: Callable[[bytes], tuple[int, str]], *, path: str = "/pre
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def json_handler(call: Callable[[Any], Any], *, key: str, reply: str,
+                 statuses: Mapping[type[Exception], int] | None = None) -> Callable[[bytes], tuple[int, str]]:
+    """A ``handle`` for ``http_server``: the body ``{key: value}`` in, ``{reply: call(value)}`` out.
+
+    A body that is not JSON, or not an object with ``key``, gets 400 with a reason; so does a
+    ``call`` that raises ``TypeError``, ``ValueError`` or ``KeyError`` (the reason is prefixed
+    by ``key``). ``statuses`` maps other exception classes to a status, answered with the
+    exception's message (e.g. a blocked client: 403). The result is sent as a JSON list.
+
+    Examples
+    --------
+    >>> handle = json_handler(lambda xs: [2 * x for x in xs], key="inputs", reply="outputs")
+    >>> handle(b'{"inputs": [1, 2]}')
+    (200, '{"outputs": [2, 4]}')
+    >>> handle(b'{"rows": [1]}')
+    (400, 'body: expected a JSON object {"inputs": [...]}')
+    """
+    check_callable(call, "call", what="a callable value -> array-like")
+    check_type(key, "key", str)
+    check_type(reply, "reply", str)
+    if statuses is None:
+        statuses = {}
+    if not isinstance(statuses, Mapping):
+        raise TypeError(f"statuses: expected a dict exception class -> HTTP status, got {type(statuses).__name__}")
+    statuses = dict(statuses)
+    for cls, code in statuses.items():
+        if not (isinstance(cls, type) and issubclass(cls, Exception)):
+            raise TypeError(f"statuses: expected exception classes as keys, got {cls!r}")
+        check_range(code, "statuses", low=100, high=599, integer=True)
+
+    def handle(body: bytes) -> tuple[int, str]:
+        try:
+            data = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            return 400, f"body: expected JSON, {err}"
+        if not isinstance(data, dict) or key not in data:
+            return 400, f'body: expected a JSON object {{"{key}": [...]}}'
+        try:
+            out = call(data[key])
+        except Exception as err:
+            code = next((c for cls, c in statuses.items() if isinstance(err, cls)), None)
+            if code is not None:
+                return code, str(err)
+            if isinstance(err, (TypeError, ValueError, KeyError)):
+                return 400, f"{key}: {err}"
+            raise
+        return 200, json.dumps({reply: np.asarray(out).tolist()})
+
+    return handle
 
 
 def post_json(url: str, payload: Any, *, timeout: float = 60.0,

@@ -145,3 +145,23 @@ def test_http_server_answers_404_500_and_always_stops():
     with pytest.raises(ValueError, match="host"):
         with http_server(handle, host="10.1.2.3"):
             pass
+
+
+def test_json_handler_maps_errors_to_statuses():
+    from kit.serving import json_handler
+
+    def call(xs):
+        if xs == "blocked":
+            raise PermissionError("too many queries")
+        if xs == "crash":
+            raise RuntimeError("bug")
+        return [float(x) for x in xs]
+
+    handle = json_handler(call, key="inputs", reply="outputs", statuses={PermissionError: 403})
+    assert handle(b'{"inputs": [1, 2]}') == (200, '{"outputs": [1.0, 2.0]}')
+    assert handle(b"not json")[0] == 400
+    assert handle(b'{"rows": []}') == (400, 'body: expected a JSON object {"inputs": [...]}')
+    assert handle(b'{"inputs": "blocked"}') == (403, "too many queries")
+    assert handle(b'{"inputs": ["x"]}')[0] == 400 and handle(b'{"inputs": ["x"]}')[1].startswith("inputs: ")
+    with pytest.raises(RuntimeError):   # http_server turns it into a 500 without the text
+        handle(b'{"inputs": "crash"}')

@@ -8,7 +8,6 @@ Used by ``notebooks/23_security-model-stealing.ipynb`` and ``24_security-model-i
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ import numpy as np
 
 from kit._validate import as_array, check_choice, check_range
 from kit.security.monitoring import QueryBlocked, QueryMonitor
-from kit.serving import MAX_BODY, http_server, post_json
+from kit.serving import MAX_BODY, http_server, json_handler, post_json
 
 __all__ = ["PredictionAPI", "RemoteAPI", "serve"]
 
@@ -133,23 +132,6 @@ class RemoteAPI:
         return f"RemoteAPI(url={self.url!r}, n_queries={self.n_queries})"
 
 
-def _handle_predict(api: PredictionAPI, body: bytes) -> tuple[int, str]:
-    """Status and reply for one ``POST /predict`` body; every bad input is a 400 with a reason."""
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        return 400, f"body: expected JSON, {err}"
-    if not isinstance(data, dict) or "inputs" not in data:
-        return 400, 'body: expected a JSON object {"inputs": [...]}'
-    try:
-        out = api.query(data["inputs"])
-    except QueryBlocked as err:
-        return 403, str(err)
-    except (TypeError, ValueError) as err:
-        return 400, f"inputs: {err}"
-    return 200, json.dumps({"outputs": out.tolist()})
-
-
 @contextmanager
 def serve(api: PredictionAPI, *, host: str = "127.0.0.1", port: int = 0,
           allow_remote: bool = False, max_bytes: int = MAX_BODY) -> Iterator[RemoteAPI]:
@@ -178,6 +160,7 @@ def serve(api: PredictionAPI, *, host: str = "127.0.0.1", port: int = 0,
     """
     if not isinstance(api, PredictionAPI):
         raise TypeError(f"api: expected a PredictionAPI, got {type(api).__name__}")
-    with http_server(lambda body: _handle_predict(api, body), path="/predict", host=host, port=port,
+    with http_server(json_handler(api.query, key="inputs", reply="outputs", statuses={QueryBlocked: 403}),
+                     path="/predict", host=host, port=port,
                      allow_remote=allow_remote, max_bytes=max_bytes) as url:
         yield RemoteAPI(url)

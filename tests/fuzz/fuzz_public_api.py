@@ -329,6 +329,8 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             columns=["a", "b"])),
         "kit.serving.serve_batches": lambda: (serving.serve_batches, dict(
             predict=lambda X: np.asarray(X, float)[:, 0], X=F, batch_size=7, fallback=0.0)),
+        "kit.serving.json_handler": lambda: (serving.json_handler, dict(
+            call=lambda xs: [2 * x for x in xs], key="inputs", reply="outputs", statuses={PermissionError: 403})),
         "kit.serving.ServeResult": lambda: (serving.ServeResult, dict(
             scores=np.zeros(3), failed=np.array([False, True, True]), batch_size=2, fallback=None, errors=("boom",))),
         # parity
