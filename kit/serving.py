@@ -323,11 +323,9 @@ def json_handler(call: Callable[[Any], Any], *, key: str, reply: str,
     check_callable(call, "call", what="a callable value -> array-like")
     check_type(key, "key", str)
     check_type(reply, "reply", str)
-    if statuses is None:
-        statuses = {}
-    if not isinstance(statuses, Mapping):
+    if not isinstance(statuses, (Mapping, type(None))):
         raise TypeError(f"statuses: expected a dict exception class -> HTTP status, got {type(statuses).__name__}")
-    statuses = dict(statuses)
+    statuses = dict(statuses or {})
     for cls, code in statuses.items():
         if not (isinstance(cls, type) and issubclass(cls, Exception)):
             raise TypeError(f"statuses: expected exception classes as keys, got {cls!r}")
