@@ -67,6 +67,24 @@ def as_labels(y: Any, name: str = "y") -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def as_binary(y: Any, name: str = "y") -> np.ndarray:
+    """Binary labels ``(n,)`` as int64: bool, integer or float values that are all 0 or 1.
+
+    >>> as_binary([True, False, 1.0]).tolist()
+    [1, 0, 1]
+    >>> as_binary([0, 2], "y_true")
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true: expected binary labels 0/1, got values [0, 2]
+    """
+    arr = as_array(y, name, ndim=1, dtype=None)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected binary labels 0/1, got dtype {arr.dtype}")
+    if not np.isin(arr, (0, 1)).all():
+        raise ValueError(f"{name}: expected binary labels 0/1, got values {np.unique(arr)[:5].tolist()}")
+    return arr.astype(np.int64)
+
+
 def as_features(X: Any, name: str, *, min_rows: int = 1) -> np.ndarray:
     """Rows of features ``(n, d)`` or images ``(n, H, W)`` / ``(n, 1, H, W)``, flattened to ``(n, d)``.
 

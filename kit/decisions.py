@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, as_labels, check_range, check_seed, check_type, same_length
+from kit._validate import as_array, as_binary, check_range, check_seed, check_type, same_length
 
 __all__ = ["check_gain", "decision_profit", "bayes_threshold", "profit_curve", "best_threshold",
            "Interval", "bootstrap_interval", "plot_profit_curves"]
@@ -60,13 +60,6 @@ def check_gain(gain: Any, name: str = "gain") -> np.ndarray:
     return arr
 
 
-def _binary(y_true: Any, name: str = "y_true") -> np.ndarray:
-    y = as_labels(np.asarray(y_true).astype(int) if np.asarray(y_true).dtype == bool else y_true, name)
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError(f"{name}: expected binary labels 0/1, got values {np.unique(y)[:5].tolist()}")
-    return y
-
-
 def decision_profit(y_true: Any, y_pred: Any, *, gain: Any) -> np.ndarray:
     """The gain of each decision: ``gain[y_true[i], y_pred[i]]``, shape ``(n,)``.
 
@@ -81,7 +74,7 @@ def decision_profit(y_true: Any, y_pred: Any, *, gain: Any) -> np.ndarray:
     [1.0, 0.0, -5.0]
     """
     g = check_gain(gain)
-    y, d = _binary(y_true), _binary(y_pred, "y_pred")
+    y, d = as_binary(y_true, "y_true"), as_binary(y_pred, "y_pred")
     same_length(y_true=y, y_pred=d)
     return g[y, d]
 
@@ -139,7 +132,7 @@ def profit_curve(y_true: Any, y_score: Any, *, gain: Any, thresholds: Any = None
     [0.0, 0.25, -0.75]
     """
     g = check_gain(gain)
-    y = _binary(y_true)
+    y = as_binary(y_true, "y_true")
     s = as_array(y_score, "y_score", ndim=1)
     same_length(y_true=y, y_score=s)
     t = _thresholds(thresholds)

@@ -114,7 +114,7 @@ def test_bad_lending_loop_arguments_are_named(kwargs, error, name):
 
 def test_lending_loop_wants_0_1_outcomes():
     X, y = _toy(n=600)
-    with pytest.raises(ValueError, match="^y: expected 0/1 outcomes"):
+    with pytest.raises(ValueError, match="^y: expected binary labels 0/1"):
         lending.lending_loop(X, y + 100, rounds=1, per_round=100, n_test=100)
 
 

@@ -129,7 +129,7 @@ def test_subgroup_intersections_from_a_frame():
     (lambda: find_sentinels([1, 2]), "s: expected a pandas Series"),
     (lambda: find_sentinels(pd.Series([1, 2]), y=[1]), "y: expected one 0/1 label per row"),
     (lambda: drift_table(pd.DataFrame({"a": [1]}), None), "X_cur: expected a pandas DataFrame"),
-    (lambda: subgroup_metrics([0, 2], [0, 1], ["a", "b"]), "y_true: expected a 1-D array of 0/1"),
+    (lambda: subgroup_metrics([0, 2], [0, 1], ["a", "b"]), "y_true: expected binary labels 0/1"),
     (lambda: subgroup_metrics([0, 1], [0, 1], ["a"]), "groups: expected one label per row"),
 ])
 def test_bad_input_names_the_argument(call, message):

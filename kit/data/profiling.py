@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit._validate import check_frame, check_range
+from kit._validate import as_binary, check_frame, check_range
+from kit.acceptance import accuracy_bounds
 from kit.shift.twosample import psi
 
 MISSING_TOKENS = ("?", "", "NA", "N/A", "NaN", "null", "None")
@@ -86,12 +87,9 @@ def find_sentinels(s: pd.Series, *, y: Any = None, min_count: int = 5) -> pd.Dat
     check_range(min_count, "min_count", low=1, integer=True)
     cols = ["column", "value", "count", "share", "reason"] + ([] if y is None else ["rate_at_value", "rate_elsewhere"])
     if y is not None:
-        y = np.asarray(y)
-        if y.shape != (len(s),):
-            raise ValueError(f"y: expected one 0/1 label per row of s ({len(s)}), got shape {y.shape}")
-        if not np.isin(y, [0, 1]).all():
-            raise ValueError("y: expected 0/1 labels, got other values")
-        y = y.astype(float)
+        if np.shape(y) != (len(s),):
+            raise ValueError(f"y: expected one 0/1 label per row of s ({len(s)}), got shape {np.shape(y)}")
+        y = as_binary(y, "y").astype(float)
     values = s.dropna()
     rows = []
     if _is_numeric(s) and values.nunique() >= 3:
@@ -277,14 +275,6 @@ def drift_table(X_ref: pd.DataFrame, X_cur: pd.DataFrame, *, bins: int = 10,
     return pd.DataFrame.from_dict(out, orient="index")
 
 
-def _wilson(k: np.ndarray, n: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
-    n = np.maximum(n, 1)
-    p = k / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
-
-
 def subgroup_metrics(y_true: Any, y_pred: Any, groups: Any) -> pd.DataFrame:
     """Error, false-negative and false-positive rates per subgroup, with counts, so that a
     group the average hides becomes visible (and a tiny group's rate is read with its
@@ -308,10 +298,7 @@ def subgroup_metrics(y_true: Any, y_pred: Any, groups: Any) -> pd.DataFrame:
     m    3          1    0.0  0.00  0.00
     f    3          2    1.0  1.00  1.00
     """
-    yt, yp = np.asarray(y_true), np.asarray(y_pred)
-    for name, a in (("y_true", yt), ("y_pred", yp)):
-        if a.ndim != 1 or not np.isin(a, [0, 1]).all():
-            raise ValueError(f"{name}: expected a 1-D array of 0/1 labels, got shape {a.shape}")
+    yt, yp = as_binary(y_true, "y_true"), as_binary(y_pred, "y_pred")
     if isinstance(groups, pd.DataFrame):
         groups = groups.astype(str).agg(" | ".join, axis=1).to_numpy()
     g = np.asarray(groups, dtype=object)
@@ -326,7 +313,7 @@ def subgroup_metrics(y_true: Any, y_pred: Any, groups: Any) -> pd.DataFrame:
     n, pos = agg["n"].to_numpy(float), agg["positives"].to_numpy(float)
     out = pd.DataFrame({"n": agg["n"], "share": n / len(yt), "positives": agg["positives"],
                         "error": agg["errors"] / n}, index=agg.index)
-    out["error_low"], out["error_high"] = _wilson(agg["errors"].to_numpy(float), n)
+    out["error_low"], out["error_high"] = accuracy_bounds(agg["errors"].to_numpy(int), agg["n"].to_numpy(int))
     with np.errstate(invalid="ignore", divide="ignore"):
         out["fnr"] = agg["fn"].to_numpy(float) / pos
         out["fpr"] = agg["fp"].to_numpy(float) / (n - pos)

@@ -30,7 +30,15 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from kit._validate import as_array, check_flag, check_range, check_seed, check_type, same_length
+from kit._validate import (
+    as_array,
+    as_binary,
+    check_flag,
+    check_range,
+    check_seed,
+    check_type,
+    same_length,
+)
 from kit.sim.policies import Periodic
 from kit.sim.replay import ReplayResult, replay
 
@@ -216,10 +224,8 @@ def lending_loop(X: np.ndarray, y: np.ndarray, *, feedback: str = "approved", ex
     from sklearn.linear_model import LogisticRegression
 
     X = as_array(X, "X", ndim=2)
-    y = as_array(y, "y", ndim=1, dtype=None).astype(int)
+    y = as_binary(y, "y")  # 1 = default
     n = same_length(X=X, y=y)
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError(f"y: expected 0/1 outcomes (1 = default), got values {np.unique(y)[:5].tolist()}")
     if not isinstance(feedback, str) or feedback not in ("approved", "all"):
         raise ValueError(f"feedback: expected 'approved' or 'all', got {feedback!r}")
     correct = check_flag(correct, "correct")
