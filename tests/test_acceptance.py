@@ -21,14 +21,24 @@ def test_exact_bounds_are_the_clopper_pearson_beta_quantiles():
     np.testing.assert_allclose(high, expected_high, atol=1e-9)
 
 
-def test_wilson_bounds_match_the_closed_form_used_by_profiling():
-    from kit.data.profiling import _wilson
-
+def test_wilson_bounds_match_the_closed_form():
     k, n = np.array([1, 40, 95, 300]), np.array([20, 50, 100, 310])
     low, high = acceptance.accuracy_bounds(k, n, confidence=0.95)
-    ref_low, ref_high = _wilson(k.astype(float), n.astype(float), z=stats.norm.ppf(0.975))
-    np.testing.assert_allclose(low, ref_low, atol=1e-9)
-    np.testing.assert_allclose(high, ref_high, atol=1e-9)
+    z, p = stats.norm.ppf(0.975), k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    np.testing.assert_allclose(low, centre - half, atol=1e-9)
+    np.testing.assert_allclose(high, centre + half, atol=1e-9)
+
+
+def test_profiling_subgroup_intervals_are_the_acceptance_bounds():
+    from kit.data.profiling import subgroup_metrics
+
+    t = subgroup_metrics([1, 1, 0, 0, 1, 0, 1, 1], [1, 0, 0, 0, 0, 1, 1, 1], list("mfmmffmf"))
+    errors = (t["error"] * t["n"]).round().astype(int).to_numpy()
+    low, high = acceptance.accuracy_bounds(errors, t["n"].to_numpy())
+    np.testing.assert_allclose(t["error_low"], low)
+    np.testing.assert_allclose(t["error_high"], high)
 
 
 def test_wilson_interval_covers_the_true_accuracy_about_95_percent_of_the_time():
