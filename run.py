@@ -6,6 +6,7 @@
     python3 run.py notebooks     # run every notebook headless, print the scoreboard
     python3 run.py kit ...       # any kit command: kit data, kit run 03, kit sweep 21, kit handout
     python3 run.py refresh 21    # replace your copy of a lesson with the original (yours is kept)
+    python3 run.py site          # build the course website (offline, from the stored notebooks)
     python3 run.py author        # open JupyterLab on the original notebooks (for authors)
     python3 run.py setup         # only create/refresh the virtual environment in .venv/
 
@@ -36,7 +37,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 MY_WORK = Path(os.environ.get("KIT_MY_WORK", ROOT / "my-work"))  # the learner's copies (tests move it)
 LESSON_FOLDERS = ("notebooks", "casestudies")
-COMMANDS = ("lab", "test", "notebooks", "kit", "refresh", "author", "setup")
+COMMANDS = ("lab", "test", "notebooks", "kit", "refresh", "author", "setup", "site")
 # JupyterLab settings for this project: no news / update prompt on first start.
 LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
 
@@ -185,6 +186,8 @@ def main(argv: list[str]) -> int:
         return run([str(PY), "-m", "kit", "run", *rest])
     if command == "kit":
         return run([str(PY), "-m", "kit", *rest])
+    if command == "site":
+        return run([str(PY), "-m", "kit", "site", *rest])
     env = dict(os.environ, KIT_NO_PROGRESS="1")
     say("ruff check")
     lint = run([str(BIN / "ruff"), "check", "."], env=env)

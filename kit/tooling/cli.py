@@ -1,4 +1,4 @@
-"""Command line: ``python -m kit {data,run,sweep,catalogue,handout,contract}``."""
+"""Command line: ``python -m kit {data,run,sweep,catalogue,handout,contract,site}``."""
 
 from __future__ import annotations
 
@@ -98,6 +98,25 @@ def _contract(args) -> int:
     return 1 if bad else 0
 
 
+def _site(args) -> int:
+    from kit.tooling import catalogue, site
+
+    out = Path(args.out) if args.out else catalogue.repo_root() / "output" / "site"
+    print(f"building the course site from the stored notebooks into {out / 'html'} (about 20 s) ...")
+    try:
+        index = site.build(out)
+    except RuntimeError as exc:
+        print(f"python -m kit site: error: {exc}", file=sys.stderr)
+        return 1
+    problems = site.broken_links(index.parent) + site.needs_network(index.parent)
+    for problem in problems:
+        print(f"  broken: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"no broken links, nothing fetched from the network. Open {index.resolve().as_uri()}")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: a user's mistake is not a traceback or a usage dump."""
 
@@ -144,9 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     hand.add_argument("--force", action="store_true", help="overwrite student copies already in --out")
     con = sub.add_parser("contract", help="check notebooks against the notebook contract")
     con.add_argument("names", nargs="*")
+    web = sub.add_parser("site", help="build the course website offline from the stored notebooks")
+    web.add_argument("--out", default=None, help="output folder (default: output/site/; pages in html/)")
     args = parser.parse_args(argv)
     command = {"data": _data, "run": _run, "sweep": _sweep, "catalogue": _catalogue,
-               "handout": _handout, "contract": _contract}[args.command]
+               "handout": _handout, "contract": _contract, "site": _site}[args.command]
     try:
         return command(args)
     except (KeyError, ValueError, TypeError, OSError) as exc:  # user errors: one line
