@@ -9,8 +9,9 @@ only by the modules that need it.
 Session(seed=0, scale='quick', device='cpu', threads=1)
 """
 
+from kit import exercises  # kit.exercises.check("08", 1, answer): exercises a learner can check
 from kit.check import Check
 from kit.repro import Session, setup
 
-__all__ = ["Check", "Session", "setup"]
+__all__ = ["Check", "Session", "setup", "exercises"]
 __version__ = "0.1.0"

@@ -54,11 +54,15 @@ def parse_seeds(spec: str) -> list[int]:
 
 
 def code_digest(source: str) -> str:
-    """The first 12 hex digits of the SHA-256 of a notebook's code cells (outputs do not count).
+    """The first 12 hex digits of the SHA-256 of the code that decides a notebook's claims: its
+    code cells up to and including the Check cell (the first that calls ``.finish()``), or all
+    of them if it has none. Outputs do not count, nor do the exercise cells after the Check.
 
-    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+    ...                                      nbformat.v4.new_code_cell("check.finish()")])
     >>> a = code_digest(nbformat.writes(nb))
     >>> nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="1")]
+    >>> nb.cells.append(nbformat.v4.new_code_cell("kit.exercises.check('00', 1, None)"))
     >>> code_digest(nbformat.writes(nb)) == a
     True
     >>> nb.cells[0].source = "x = 2"
@@ -68,7 +72,9 @@ def code_digest(source: str) -> str:
     import hashlib
 
     nb = nbformat.reads(source, as_version=4)
-    code = "\n# ---\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    cells = [c.source for c in nb.cells if c.cell_type == "code"]
+    ends = [i for i, src in enumerate(cells) if ".finish()" in src]
+    code = "\n# ---\n".join(cells[:ends[0] + 1] if ends else cells)
     return hashlib.sha256(code.encode()).hexdigest()[:12]
 
 

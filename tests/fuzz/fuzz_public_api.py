@@ -53,9 +53,21 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
 
     from kit import acceptance as acc
     from kit import augment as aug
-    from kit import check, compute, costs, decisions, evaluate, parity, progress, repro, serving
+    from kit import (
+        check,
+        compute,
+        costs,
+        decisions,
+        evaluate,
+        exercises,
+        parity,
+        progress,
+        repro,
+        serving,
+    )
     from kit import data as kdata
     from kit.data import credit, joins, profiling, streams, synth, validation
+    from kit.exercises import judges as ex_judges
     from kit.fairness import thresholds as th
     from kit.models import nets, private, softmax
     from kit.security import api as kapi
@@ -370,6 +382,16 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.costs.plot_frontier": lambda: (costs.plot_frontier, dict(
             table=pd.DataFrame({"score": [0.9, 0.8], "p99_ms": [2.0, 1.0], "bytes": [10.0, 5.0]}, index=["a", "b"]),
             score="score", latency="p99_ms", size="bytes", budget={"p99_ms": 1.5}, chosen="b", ax=None)),
+        # exercises
+        "kit.exercises.check": lambda: (exercises.check, dict(lesson="08", exercise=1, answer=5.0)),
+        "kit.exercises.exercises": lambda: (exercises.exercises, dict(lesson="08")),
+        "kit.exercises.judges.Feedback": lambda: (ex_judges.Feedback, dict(status="right", message="m")),
+        "kit.exercises.judges.number": lambda: (ex_judges.number, dict(
+            reference=1.0, tol=0.1, close=0.5, right="r", wrong="w", low="l", high="h", relative=False)),
+        "kit.exercises.judges.one_of": lambda: (ex_judges.one_of, dict(
+            accepted=["a", "b"], right="r", wrong="w", hints={"c": "no"})),
+        "kit.exercises.judges.function": lambda: (ex_judges.function, dict(
+            cases=[((1.0,), 2.0)], right="r", wrong="w", tol=1e-6)),
         # decisions
         "kit.decisions.check_gain": lambda: (decisions.check_gain, dict(gain=[[1.0, 0.0], [-5.0, 0.0]], name="gain")),
         "kit.decisions.decision_profit": lambda: (decisions.decision_profit, dict(
