@@ -60,6 +60,17 @@ def _groups(value: Any, name: str = "groups") -> np.ndarray:
     return arr
 
 
+def _member(key: Any, name: str, groups: np.ndarray) -> np.ndarray:
+    """The rows of group ``key``; a clear error when ``key`` is not one of the group labels."""
+    try:
+        hash(key)
+    except TypeError:
+        raise TypeError(f"{name}: expected one group label (hashable), got {type(key).__name__}") from None
+    if key == "all" or not any(key == g for g in pd.unique(groups)):
+        raise ValueError(f"{name}: expected a group label in groups, got {key!r}")
+    return groups == key
+
+
 def group_rates(y_true: Any, y_pred: Any, groups: Any) -> pd.DataFrame:
     """The rates an audit compares, one row per group (and one for everyone).
 
@@ -127,9 +138,9 @@ def rate_gap(y_true: Any, y_pred: Any, groups: Any, *, first: Any, second: Any,
     """
     check_choice(rate, "rate", RATES)
     table = group_rates(y_true, y_pred, groups)
-    for name, key in (("first", first), ("second", second)):
-        if key not in table.index or key == "all":
-            raise ValueError(f"{name}: expected a group label in groups, got {key!r}")
+    labels = _groups(groups)
+    _member(first, "first", labels)
+    _member(second, "second", labels)
     return float(table.loc[first, rate] - table.loc[second, rate])
 
 
@@ -158,7 +169,7 @@ def permuted_gaps(y_true: Any, y_pred: Any, groups: Any, *, first: Any, second: 
     rate_gap(y_true, y_pred, groups, first=first, second=second, rate=rate)  # validates everything
     y_true, y_pred, groups = _binary(y_true, "y_true"), _binary(y_pred, "y_pred"), _groups(groups)
     rng = np.random.default_rng(seed)
-    a, b = groups == first, groups == second
+    a, b = _member(first, "first", groups), _member(second, "second", groups)
     keep = a | b
     t, p, lab = y_true[keep], y_pred[keep], a[keep]
     if rate in ("fpr", "fnr"):
@@ -318,8 +329,8 @@ def threshold_grid(y_true: Any, y_score: Any, groups: Any, thresholds: Any, *, f
     same_length(y_true=y_true, y_score=y_score, groups=groups)
     masks = {}
     for name, key in (("first", first), ("second", second)):
-        m = groups == key
-        if not m.any() or not (y_true[m] == 0).any():
+        m = _member(key, name, groups)
+        if not (y_true[m] == 0).any():
             raise ValueError(f"{name}: expected a group label with at least one y_true = 0 row, got {key!r}")
         masks[name] = m
     a, b = masks["first"], masks["second"]
