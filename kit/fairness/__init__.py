@@ -1,1 +1,1 @@
-"""Fairness: measuring and equalising outcomes across groups (thresholds per group)."""
+"""Fairness: error rates by group, reweighing, and equalising outcomes across groups (thresholds per group)."""

@@ -127,7 +127,10 @@ LESSONS: tuple[Lesson, ...] = (
     _l(16, "updating-compatibility", "Model deployment", "Updating (backward compatibility)",
        "a better update breaks what users relied on", "negative-flip gate, compatible training"),
     _l(17, "ethics-bias", "Cross-cutting aspects", "Ethics (bias)",
-       "unequal error rates across groups", "measure by group, post-processing"),
+       "a risk score, and a model retrained on the same record, flag Black defendants who did not reoffend "
+       "about twice as often as white ones; dropping the race column does not help",
+       "error rates measured by group; group thresholds (post-processing) or reweighing, at a price in calibration",
+       ["fairness.metrics"]),
     _l(18, "ethics-authorship", "Cross-cutting aspects", "Ethics (authorship, disinformation)",
        "detectors fail on an unseen generator", "watermarking"),
     _l(19, "law-unlearning", "Cross-cutting aspects", "Law (regulation)",

@@ -68,6 +68,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from kit import data as kdata
     from kit.data import credit, joins, profiling, streams, synth, validation
     from kit.exercises import judges as ex_judges
+    from kit.fairness import metrics as fmet
     from kit.fairness import thresholds as th
     from kit.models import nets, private, softmax
     from kit.security import api as kapi
@@ -207,6 +208,24 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.fairness.thresholds.loan_profit": lambda: (th.loan_profit, dict(group=g, loss=4.0)),
         "kit.fairness.thresholds.lend_from_top": lambda: (th.lend_from_top, dict(group=g, value=th.loan_profit(g))),
         "kit.fairness.thresholds.policy_rates": lambda: (th.policy_rates, dict(groups=[g], policy="max profit", loss=4.0)),
+        "kit.fairness.metrics.group_rates": lambda: (fmet.group_rates, dict(y_true=[0, 1, 0, 1, 0, 1, 0, 1],
+                                                                          y_pred=[1, 1, 0, 0, 1, 1, 0, 0],
+                                                                          groups=list("aaaabbbb"))),
+        "kit.fairness.metrics.rate_gap": lambda: (fmet.rate_gap, dict(y_true=[0, 0, 0, 0], y_pred=[1, 1, 0, 1],
+                                                                    groups=["a", "a", "b", "b"], first="a",
+                                                                    second="b", rate="fpr")),
+        "kit.fairness.metrics.permuted_gaps": lambda: (fmet.permuted_gaps, dict(
+            y_true=[0, 0, 0, 0], y_pred=[1, 1, 0, 1], groups=["a", "a", "b", "b"], first="a", second="b",
+            rate="fpr", n=5, seed=0)),
+        "kit.fairness.metrics.chouldechova_fpr": lambda: (fmet.chouldechova_fpr, dict(prevalence=[0.5, 0.4],
+                                                                                    ppv=[0.6, 0.6], fnr=[0.3, 0.3])),
+        "kit.fairness.metrics.reweighing_weights": lambda: (fmet.reweighing_weights, dict(y=[1, 0, 1, 0, 0],
+                                                                                        groups=list("aabbb"))),
+        "kit.fairness.metrics.rates_by_score": lambda: (fmet.rates_by_score, dict(y_true=[0, 1, 1, 1], score=[1, 1, 2, 2],
+                                                                                groups=list("abab"))),
+        "kit.fairness.metrics.threshold_grid": lambda: (fmet.threshold_grid, dict(
+            y_true=[0, 1, 0, 1], y_score=[0.2, 0.8, 0.6, 0.9], groups=list("aabb"), thresholds=[0.5, 0.7],
+            first="a", second="b")),
         "kit.sim.impact.expected_change": lambda: (impact.expected_change, dict(group=g, repaid=75.0, default=-150.0)),
         "kit.sim.impact.delta_mu": lambda: (impact.delta_mu, dict(group=g, rate=0.5, repaid=75.0, default=-150.0)),
         "kit.sim.impact.outcome_curve": lambda: (impact.outcome_curve, dict(group=g, repaid=75.0, default=-150.0)),
