@@ -8,7 +8,7 @@ learning", NeurIPS). Groups are ``ScoreGroup`` score distributions, e.g. the FIC
 tables of Hardt et al. through ``score_groups(kit.data.load("fico"))``.
 
 Used by the delayed-impact loop of ``notebooks/14_monitoring-feedback-loops.ipynb``
-(``kit.sim.impact``) and by the bias lesson (notebook 17).
+(``kit.sim.impact``).
 
 Examples
 --------
