@@ -2,6 +2,49 @@
 
 from __future__ import annotations
 
-from kit.exercises.judges import Exercise
+from kit.exercises.judges import Exercise, number
 
-EXERCISES: list[Exercise] = []
+EXERCISES: list[Exercise] = [
+    Exercise("17", 4, "the FPR gap (Black minus white) of the confusion counts in exercise 4 (a number in [-1, 1])",
+             number(450 / 1000 - 280 / 1200, tol=0.005, close=0.015,
+                    right="450/1,000 - 280/1,200: a false-positive rate counts only the people who did not "
+                          "reoffend.",
+                    wrong="the false-positive rate is the share labelled high risk among those who did not "
+                          "reoffend, per group.",
+                    low="too small: the false-positive rate divides by the non-reoffenders of each group only.",
+                    high="too large: the false-positive rate divides by the non-reoffenders of each group, "
+                         "not by everyone labelled high risk or every defendant.")),
+    Exercise("21", 5, "the most an L-infinity perturbation of budget eps = 0.15 can move a linear score w . x "
+             "whose weights' absolute values sum to 40 (a number)",
+             number(0.15 * 40, tol=0.001, close=0.05, relative=True,
+                    right="eps x ||w||_1: every pixel moves by eps in the direction of its weight's sign, and "
+                          "the small moves add up over many pixels.",
+                    wrong="move every input by eps in the direction of its weight's sign and add up the effects.",
+                    low="too small: every input moves by eps at once, each in the direction of its weight's sign.",
+                    high="too large: no input may move by more than eps.")),
+    Exercise("22", 5, "the share of the rows labelled 0 that are poison when 100 backdoored digits labelled 0 "
+             "join 200 clean digits of class 0 in a set of 2,000 (a number in [0, 1])",
+             number(100 / 300, tol=0.005, close=0.02,
+                    right="100 of the 300 rows labelled 0: a small share of the data is a large share of its "
+                          "target class.",
+                    wrong="count the poison among the rows labelled 0, not among all rows.",
+                    low="too small: divide by the rows labelled 0 (clean and poison), not by the whole set.",
+                    high="too large: the rows labelled 0 include the poison itself.")),
+    Exercise("23", 1, "the number of queries equation solving needs to extract a softmax regression on 28x28 "
+             "MNIST pixels (a whole number)",
+             number(28 * 28 + 1, tol=0.5, close=0.5,
+                    right="d + 1: one unknown per pixel, plus the intercept.",
+                    wrong="count the unknowns of one class's log-odds: a weight per pixel and an intercept.",
+                    low="too few: one query per pixel weight, and one more for the intercept.",
+                    high="too many: each query gives one equation per class's log-odds, and each log-odds has "
+                         "one weight per pixel plus an intercept.")),
+    Exercise("24", 5, "the leak, from the three attack accuracies of exercise 5 (a number in [-1, 1])",
+             number(0.80 - 0.62, tol=0.005, close=0.015,
+                    right="the target's accuracy on its members minus the control's on the same members: what "
+                          "the model adds to what the population's correlations already tell.",
+                    wrong="compare the same people (the members) under two models: the target and the control.",
+                    low="too small: compare the members under the target with the same members under the "
+                        "control, not with the non-members.",
+                    high="too large: part of the attack's success is imputation, which the control achieves "
+                         "without having seen anyone.")),
+]
