@@ -136,7 +136,9 @@ LESSONS: tuple[Lesson, ...] = (
     _l(19, "law-unlearning", "Cross-cutting aspects", "Law (regulation)",
        "deleted data stays in the model", "sharded unlearning, explanations"),
     _l(20, "trust-calibration", "Cross-cutting aspects", "End users' trust",
-       "over-confident, unexplained predictions", "calibration, explanations, abstention"),
+       "an over-confident network that leans on a leaked field (shortcut)",
+       "temperature/isotonic calibration; permutation importance, retraining without the shortcut; "
+       "act/flag modes with abstention", ["calibration"]),
     _l(21, "security-evasion", "Cross-cutting aspects", "Security (evasion)",
        "imperceptible perturbations flip predictions", "PGD adversarial training",
        ["security.evasion", "models.nets"]),

@@ -53,6 +53,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
 
     from kit import acceptance as acc
     from kit import augment as aug
+    from kit import calibration as cal
     from kit import (
         check,
         compute,
@@ -156,6 +157,25 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
                                           dict(iterable=range(3), desc="x", total=3, disable=True)),
         "kit.evaluate.pair_confusion": lambda: (evaluate.pair_confusion, dict(y_true=[6, 6, 9, 9], y_pred=[9, 6, 9, 9], a=6, b=9)),
         "kit.evaluate.confusion_pairs": lambda: (evaluate.confusion_pairs, dict(y_true=[6, 6, 9, 1], y_pred=[9, 6, 9, 1], top=2)),
+        "kit.calibration.reliability_table": lambda: (cal.reliability_table, dict(
+            y_true=[0, 1, 1, 0], y_prob=[0.1, 0.8, 0.6, 0.3], n_bins=15)),
+        "kit.calibration.expected_calibration_error": lambda: (cal.expected_calibration_error, dict(
+            y_true=[0, 1, 1, 0], y_prob=[0.1, 0.8, 0.6, 0.3], n_bins=15)),
+        "kit.calibration.to_logit": lambda: (cal.to_logit, dict(y_prob=[0.1, 0.5, 0.9], eps=1e-12)),
+        "kit.calibration.TemperatureScaler": lambda: (cal.TemperatureScaler, dict(bounds=(0.01, 100.0))),
+        "kit.calibration.TemperatureScaler.fit": lambda: (cal.TemperatureScaler().fit, dict(
+            logits=[-2.0, -1.0, 1.0, 2.0, 0.5], y_true=[0, 1, 1, 1, 0])),
+        "kit.calibration.TemperatureScaler.predict_proba": lambda: (
+            cal.TemperatureScaler().fit([-2.0, 1.0, 2.0, 0.5], [0, 1, 1, 0]).predict_proba, dict(logits=[-1.0, 0.0, 3.0])),
+        "kit.calibration.wilson_lower": lambda: (cal.wilson_lower, dict(k=[3, 9], n=[10, 10], confidence=0.95)),
+        "kit.calibration.operating_threshold": lambda: (cal.operating_threshold, dict(
+            y_true=[0, 0, 1, 1, 1, 0, 1], y_prob=[0.1, 0.2, 0.7, 0.8, 0.9, 0.4, 0.6], precision=0.6, confidence=0.5)),
+        "kit.calibration.operating_modes": lambda: (cal.operating_modes, dict(
+            y_true=[0, 1, 1, 0], y_prob=[0.1, 0.9, 0.6, 0.5], t_act=0.8, t_flag=0.3)),
+        "kit.calibration.OperatingModes": lambda: (cal.OperatingModes, dict(
+            t_act=0.8, t_flag=0.3, precision=1.0, recall=1.0, acted=0.25, cleared=0.25, referred=0.5, coverage=0.5)),
+        "kit.calibration.plot_reliability": lambda: (cal.plot_reliability, dict(
+            tables={"m": cal.reliability_table([0, 1, 1], [0.2, 0.7, 0.9])}, ax=None)),
         "kit.acceptance.accuracy_bounds": lambda: (acc.accuracy_bounds, dict(k=[3, 9], n=[10, 10], confidence=0.95,
                                                                              method="wilson")),
         "kit.acceptance.Requirement": lambda: (acc.Requirement, dict(min_accuracy=0.9, confidence=0.95, min_size=5,
