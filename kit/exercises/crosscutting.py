@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from kit.exercises.judges import Exercise, number
 
+
+def _ece_example() -> float:
+    import numpy as np
+
+    from kit.calibration import expected_calibration_error
+
+    y = np.r_[np.ones(72), np.zeros(28), np.ones(50), np.zeros(50)]
+    return expected_calibration_error(y, np.r_[np.full(100, 0.9), np.full(100, 0.5)])
+
+
 EXERCISES: list[Exercise] = [
     Exercise("17", 4, "the FPR gap (Black minus white) of the confusion counts in exercise 4 (a number in [-1, 1])",
              number(450 / 1000 - 280 / 1200, tol=0.005, close=0.015,
@@ -14,6 +24,14 @@ EXERCISES: list[Exercise] = [
                     low="too small: the false-positive rate divides by the non-reoffenders of each group only.",
                     high="too large: the false-positive rate divides by the non-reoffenders of each group, "
                          "not by everyone labelled high risk or every defendant.")),
+    Exercise("20", 4, "the expected calibration error of 100 cases scored 0.9 (72 positive) and 100 cases scored "
+             "0.5 (50 positive) (a number in [0, 1])",
+             number(lambda: _ece_example(), tol=0.002, close=0.01,
+                    right="each bin's |accuracy - confidence|, weighted by its share of the cases.",
+                    wrong="per bin, compare the share of positives with the score, then weight by the bin's size.",
+                    low="too small: a bin whose cases are scored 0.9 but right less often than that is off by "
+                        "the difference.",
+                    high="too large: weight each bin's gap by its share of all the cases.")),
     Exercise("21", 5, "the most an L-infinity perturbation of budget eps = 0.15 can move a linear score w . x "
              "whose weights' absolute values sum to 40 (a number)",
              number(0.15 * 40, tol=0.001, close=0.05, relative=True,
