@@ -153,6 +153,11 @@ def lab_command(rest: list[str], *, root_dir: Path, open_path: str) -> list[str]
 
 
 def main(argv: list[str]) -> int:
+    # Same digits on every x86 CPU: numpy's OpenBLAS picks kernels by instruction set when it loads
+    # (AVX-512 ones round differently from the AVX2 ones the stored outputs were made with), so every
+    # process started from here (JupyterLab's kernels, the tests, kit run) uses the AVX2 kernels.
+    # kit/__init__.py does the same for PyTorch, MKL and oneDNN.
+    os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
     command, rest = (argv[0], argv[1:]) if argv else ("lab", [])
     if command in ("-h", "--help", "help"):
         print(__doc__)
