@@ -215,7 +215,9 @@ def build(out: Path, root: Path | None = None, *, quiet: bool = True) -> Path:
     Raises ``RuntimeError`` with Sphinx's warnings when the build warns: a broken
     cross-reference or a missing page fails the build instead of shipping.
 
-    >>> build(Path("output/site"))  # doctest: +SKIP  (20 s; tests/test_site.py builds it)
+    Building takes about 20 s, so the example is not run here (``tests/test_site.py`` builds it):
+
+    >>> build(Path("output/site"))  # doctest: +SKIP
     PosixPath('output/site/html/index.html')
     """
     out = Path(out)
