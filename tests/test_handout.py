@@ -29,7 +29,8 @@ def test_student_copy_puts_an_answer_cell_where_each_solution_was(tmp_path):
             assert (after.cell_type, after.source) == (before.cell_type, before.source)
     assert answers == [("markdown", "*Your answer to exercise 1:*"),  # asks why
                        ("code", "# your answer to exercise 2"),  # asks for code
-                       ("code", "# your answer to exercise 3")]
+                       ("code", "# your answer to exercise 3"),
+                       ("markdown", "*Your answer to exercise 4:*")]  # the checkable one (kit.exercises)
     assert not any("solution" in _tags(c) or "<details" in c.source for c in copy.cells)
     assert all(not c.outputs and c.execution_count is None for c in copy.cells if c.cell_type == "code")
     assert any(c.outputs for c in original.cells if c.cell_type == "code")
