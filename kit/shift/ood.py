@@ -80,9 +80,10 @@ def msp_score(logits: ArrayLike) -> np.ndarray:
     array([0.018, 0.5  ])
     """
     z = _logits(logits)
-    z = z - z.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    return 1.0 - 1.0 / p.sum(axis=1)  # the largest entry of exp(z - max) is 1
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p[np.arange(len(p)), z.argmax(axis=1)] = 0.0
+    others = p.sum(axis=1)  # the other classes' mass relative to the winner's: no 1 - (1 - tiny) rounding
+    return others / (1.0 + others)
 
 
 def energy_score(logits: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
