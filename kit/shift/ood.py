@@ -38,6 +38,13 @@ def _logits(values: ArrayLike, name: str = "logits") -> np.ndarray:
     return z
 
 
+def _ax(ax):
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    return plt.gca() if ax is None else check_type(ax, "ax", Axes, what="a matplotlib Axes or None")
+
+
 def network_outputs(model, X: ArrayLike, *, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """Logits ``(n, K)`` and penultimate-layer features ``(n, d)`` of a ``SmallCNN``, in one pass.
 
@@ -139,8 +146,11 @@ class MahalanobisDetector:
             raise ValueError(f"features: expected {self.means_.shape[1]} columns, got {F.shape[1]}")
         from scipy.linalg import solve_triangular
 
-        d = [(solve_triangular(self.chol_, (F - mu).T, lower=True) ** 2).sum(axis=0) for mu in self.means_]
-        return np.min(d, axis=0)
+        d = np.min([(solve_triangular(self.chol_, (F - mu).T, lower=True) ** 2).sum(axis=0) for mu in self.means_],
+                   axis=0)
+        if not np.isfinite(d).all():
+            raise ValueError("features: values too large for a finite distance (rescale the features)")
+        return d
 
     def __repr__(self) -> str:
         return f"MahalanobisDetector(shrinkage={self.shrinkage})"
@@ -261,14 +271,12 @@ def plot_score_histograms(scores: dict, *, ax=None, bins: int = 40, title: str =
     >>> len(ax.get_legend().get_texts())
     2
     """
-    import matplotlib.pyplot as plt
-
     check_type(scores, "scores", dict)
     check_range(bins, "bins", low=1, high=10**4, integer=True)
     arrays = {str(k): _scores(v, f"scores[{k!r}]") for k, v in scores.items()}
     if not arrays:
         raise ValueError("scores: expected at least one named set of scores")
-    ax = ax or plt.gca()
+    ax = _ax(ax)
     edges = np.histogram_bin_edges(np.concatenate(list(arrays.values())), bins=bins)
     for name, s in arrays.items():
         ax.hist(s, bins=edges, density=True, histtype="step", lw=1.5, label=name)
@@ -288,12 +296,10 @@ def plot_risk_coverage(curves: dict, *, ax=None, title: str = ""):
     >>> ax.get_xlabel()
     'coverage (share of inputs answered)'
     """
-    import matplotlib.pyplot as plt
-
     check_type(curves, "curves", dict)
     if not curves:
         raise ValueError("curves: expected at least one named (coverage, risk) pair")
-    ax = ax or plt.gca()
+    ax = _ax(ax)
     for name, pair in curves.items():
         if not isinstance(pair, tuple) or len(pair) != 2:
             raise TypeError(f"curves: expected (coverage, risk) pairs, got {type(pair).__name__} for {name!r}")
