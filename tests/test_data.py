@@ -35,6 +35,9 @@ def test_loads_offline_with_recorded_shape(name, no_network):
         assert (len(X), int(np.prod(X.shape[1:]))) == entry.shape
         assert X.dtype == np.float32 and 0.0 <= X.min() and X.max() <= 1.0
         assert y.dtype == np.int64 and len(y) == len(X)
+    elif isinstance(got, np.ndarray):  # images without labels (sample_images)
+        assert (len(got), int(np.prod(got.shape[1:]))) == entry.shape
+        assert got.dtype == np.float32 and 0.0 <= got.min() and got.max() <= 1.0
     else:
         assert isinstance(got, pd.DataFrame)
         assert got.shape == entry.shape

@@ -102,3 +102,36 @@ def test_mix_real_refuses_pixels_beyond_float32():
     big = np.full((2, 4, 4), 1e154)
     with pytest.raises(ValueError, match="^X_real: "):
         synth.mix_real(np.zeros((3, 4, 4)), np.zeros(3, int), big, np.ones(2, int))
+
+
+def test_render_glyphs_draws_letters_like_the_digits():
+    from kit.data.synth import render_glyphs
+
+    X, y = render_glyphs(30, "AKX", seed=1)
+    assert X.shape == (30, 28, 28) and X.dtype == np.float32 and X.min() >= 0 and X.max() == 1
+    assert np.bincount(y).tolist() == [10, 10, 10]
+    X2, y2 = render_glyphs(30, "AKX", seed=1)
+    assert (X == X2).all() and (y == y2).all()
+    means = [X[y == k].mean(axis=0) for k in range(3)]  # different letters, different mean images
+    assert min(np.abs(means[i] - means[j]).sum() for i in range(3) for j in range(i + 1, 3)) > 5
+    with pytest.raises(TypeError, match="chars"):
+        render_glyphs(3, "")
+    with pytest.raises(TypeError, match="chars"):
+        render_glyphs(3, "A B")
+
+
+def test_image_patches_crop_resize_and_validate():
+    from kit.data.synth import image_patches
+
+    photos = np.zeros((1, 50, 60), dtype=np.float32)
+    photos[0, :, 30:] = 1.0  # left half black, right half white
+    P = image_patches(photos, 40, size=10, crop=(10, 20), seed=0)
+    assert P.shape == (40, 10, 10) and P.min() >= 0 and P.max() <= 1
+    assert (P == image_patches(photos, 40, size=10, crop=(10, 20), seed=0)).all()
+    assert 0 < (P.max(axis=(1, 2)) > 0).mean() < 1  # some crops fall in the black half, some do not
+    with pytest.raises(ValueError, match="images"):
+        image_patches(photos * 2, 3)
+    with pytest.raises(ValueError, match="crop"):
+        image_patches(photos, 3, crop=(10, 80))
+    with pytest.raises(ValueError, match="images"):
+        image_patches(np.zeros((5, 5)), 3)

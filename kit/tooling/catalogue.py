@@ -117,7 +117,10 @@ LESSONS: tuple[Lesson, ...] = (
        "one fitted artifact served over HTTP; parity tests replaying training rows",
        ["parity", "serving"]),
     _l(13, "monitoring-ood", "Model deployment", "Monitoring (outliers)",
-       "confidently wrong on unfamiliar inputs", "OOD scores, abstention"),
+       "a digit classifier answers non-digits confidently; its own confidence (MSP) flags noise and photos "
+       "but near inputs (transposed, half-erased digits, letters) fool it",
+       "a feature-space OOD score (kNN distance, Sun et al. 2022) against MSP and energy, with abstention "
+       "on a risk-coverage curve", ["shift.ood", "data.synth", "models.nets"]),
     _l(14, "monitoring-feedback-loops", "Model deployment", "Monitoring (feedback loops)",
        "the model's decisions shape the data it retrains on",
        "randomised exploration, inverse-propensity correction", ["sim.replay", "sim.policing", "sim.lending", "sim.impact", "fairness.thresholds"]),

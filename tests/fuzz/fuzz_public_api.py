@@ -82,7 +82,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         sanitise,
         stealing,
     )
-    from kit.shift import detectors, gate, twosample
+    from kit.shift import detectors, gate, ood, twosample
     from kit.sim import compare, impact, lending, policies, policing, replay
     from kit.verification import bounds as vbounds
     from kit.verification import monotone as vmono
@@ -216,6 +216,9 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.data.synth.Jitter": lambda: (synth.Jitter, dict(shift=1.0, scale=(0.8, 1.0), rotation=8.0, stroke=(1, 4),
                                                              blur=(0.0, 0.5), noise=0.0, widen=(1.0, 1.2), shear=0.2)),
         "kit.data.synth.render_digits": lambda: (synth.render_digits, dict(n=3, seed=0, jitter=None, size=12)),
+        "kit.data.synth.render_glyphs": lambda: (synth.render_glyphs, dict(n=3, chars="AK", seed=0, jitter=None, size=12)),
+        "kit.data.synth.image_patches": lambda: (synth.image_patches, dict(
+            images=rng.random((2, 40, 50)), n=3, size=8, crop=(10, 20), seed=0)),
         "kit.data.synth.mix_real": lambda: (synth.mix_real, dict(X_syn=np.zeros((9, 4, 4)), y_syn=np.zeros(9, int),
                                                                  X_real=np.ones((3, 4, 4)), y_real=np.ones(3, int),
                                                                  real_share=0.5, seed=0)),
@@ -494,6 +497,24 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         # shift
         "kit.shift.detectors.observations": lambda: (listed(detectors.observations),
                                                      dict(detector=detectors.DDM(), state=state)),
+        "kit.shift.ood.network_outputs": lambda: (ood.network_outputs, dict(model=net(), X=X8, batch_size=4)),
+        "kit.shift.ood.msp_score": lambda: (ood.msp_score, dict(logits=F)),
+        "kit.shift.ood.energy_score": lambda: (ood.energy_score, dict(logits=F, temperature=1.0)),
+        "kit.shift.ood.MahalanobisDetector": lambda: (ood.MahalanobisDetector, dict(shrinkage=1e-3)),
+        "kit.shift.ood.MahalanobisDetector.fit": lambda: (ood.MahalanobisDetector().fit, dict(features=F, y=yF)),
+        "kit.shift.ood.MahalanobisDetector.score": lambda: (ood.MahalanobisDetector().fit(F, yF).score, dict(features=F)),
+        "kit.shift.ood.KNNDetector": lambda: (ood.KNNDetector, dict(k=3)),
+        "kit.shift.ood.KNNDetector.fit": lambda: (ood.KNNDetector(k=3).fit, dict(features=F)),
+        "kit.shift.ood.KNNDetector.score": lambda: (ood.KNNDetector(k=3).fit(F).score, dict(features=F, exclude_self=True)),
+        "kit.shift.ood.auroc": lambda: (ood.auroc, dict(in_scores=[0.1, 0.3, 0.5], out_scores=[0.4, 0.8])),
+        "kit.shift.ood.selective_accuracy": lambda: (ood.selective_accuracy, dict(
+            correct=[1, 1, 0, 0], score=[0.1, 0.2, 0.9, 0.3], coverage=0.5)),
+        "kit.shift.ood.risk_coverage": lambda: (ood.risk_coverage, dict(
+            correct=[1, 1, 0, 0], score=[0.1, 0.2, 0.9, 0.3], n_points=4)),
+        "kit.shift.ood.plot_score_histograms": lambda: (ood.plot_score_histograms, dict(
+            scores={"in": [0.1, 0.2], "out": [0.8, 0.9]}, bins=5, title="t")),
+        "kit.shift.ood.plot_risk_coverage": lambda: (ood.plot_risk_coverage, dict(
+            curves={"msp": ([0.5, 1.0], [0.0, 0.5])}, title="t")),
         "kit.shift.detectors.KSDrift": lambda: (detectors.KSDrift, dict(X_ref=F, alpha=0.05, correction="holm")),
         "kit.shift.detectors.KSDrift.update": lambda: (detectors.KSDrift(F).update, dict(x=F + 1)),
         "kit.shift.detectors.DDM": lambda: (detectors.DDM, dict(warm_start=30, warning_threshold=2.0, drift_threshold=3.0)),
