@@ -56,7 +56,7 @@ class Counterfactual:
     """The answer to "what would have to change?" for one decision.
 
     ``x_cf`` is ``None`` when no change within the search flips the decision (then ``valid``
-    is False and ``cost`` is infinite). ``changes`` maps a feature's name to ``(before,
+    is False and ``cost`` is None). ``changes`` maps a feature's name to ``(before,
     after)``; ``cost`` is the MAD-weighted L1 distance; ``valid`` says the re-scored
     counterfactual is on the other side of the threshold.
 
@@ -67,7 +67,7 @@ class Counterfactual:
     x: np.ndarray
     x_cf: np.ndarray | None
     changes: dict[str, tuple[float, float]] = field(default_factory=dict)
-    cost: float = float("inf")
+    cost: float | None = None
     score_before: float = float("nan")
     score_after: float = float("nan")
     valid: bool = False
@@ -140,6 +140,8 @@ def counterfactual(score: Callable[[np.ndarray], np.ndarray], x: ArrayLike, X_re
     check_range(threshold, "threshold", low=-1e300, high=1e300)
     check_range(n_grid, "n_grid", low=2, high=1000, integer=True)
     check_range(max_changes, "max_changes", low=1, high=3, integer=True)
+    if names is not None and (isinstance(names, str) or not isinstance(names, Sequence)):
+        raise TypeError(f"names: expected a list of {len(x)} feature names, got {type(names).__name__}")
     names = [f"x{j}" for j in range(len(x))] if names is None else list(names)
     if len(names) != len(x) or not all(isinstance(n, str) for n in names):
         raise ValueError(f"names: expected {len(x)} feature names (str)")
@@ -158,7 +160,7 @@ def counterfactual(score: Callable[[np.ndarray], np.ndarray], x: ArrayLike, X_re
         return s
 
     before = float(_score(x[None, :])[0])
-    none = Counterfactual(x, None, {}, float("inf"), before, before, False)
+    none = Counterfactual(x, None, {}, None, before, before, False)
     if before < threshold:
         raise ValueError(f"x: the decision is not adverse (score {before:.3g} < threshold {threshold})")
     options = {}
@@ -170,6 +172,8 @@ def counterfactual(score: Callable[[np.ndarray], np.ndarray], x: ArrayLike, X_re
     if not options:
         return none
     scale = mad_scale(X)
+    if not np.all(np.isfinite(scale)) or not np.all(np.isfinite(X - x)):
+        raise ValueError("X_ref: values too large to measure distances (the MAD overflows)")
     rows, costs = [], []
     for size in range(1, max_changes + 1):
         for feats in combinations(sorted(options), size):

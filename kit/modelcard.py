@@ -111,10 +111,11 @@ def model_card(name: str, *, model: object, intended_use: str, out_of_scope: str
     if by_group is not None and (not isinstance(by_group, Mapping)
                                  or not all(isinstance(t, pd.DataFrame) for t in by_group.values())):
         raise TypeError("by_group: expected a dict title -> DataFrame (e.g. group_metrics(...))")
-    if isinstance(caveats, str) or not all(isinstance(c, str) for c in caveats):
+    if not isinstance(caveats, (list, tuple)) or not all(isinstance(c, str) for c in caveats):
         raise TypeError("caveats: expected a list of sentences (str)")
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 6:
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 0 <= digits <= 6:
         raise ValueError(f"digits: expected an int in 0..6, got {digits!r}")
+    digits = int(digits)
     parts = [f"# Model card: {name}", "", "## Model details", "", f"`{model!r}`", "",
              "## Intended use", "", intended_use, "", "## Out of scope", "", out_of_scope, "",
              "## Data", "", data, "", "## Metrics", ""]

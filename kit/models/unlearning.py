@@ -166,7 +166,8 @@ class ShardedEnsemble:
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """The class of highest averaged probability ``(n,)``."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        P = self.predict_proba(X)
+        return self.classes_[P.argmax(axis=1)]
 
     def unlearn(self, ids: ArrayLike) -> UnlearningReport:
         """Erase records: drop them from their shards and retrain only the shards that held them.
@@ -215,4 +216,6 @@ def unlearning_cost(batch_size: int, n_shards: int) -> float:
     >>> unlearning_cost(1, 10), round(unlearning_cost(100, 10), 3)
     (0.1, 1.0)
     """
+    check_range(batch_size, "batch_size", low=0, high=10**9, integer=True)
+    check_range(n_shards, "n_shards", low=1, high=10**9, integer=True)
     return expected_shards_hit(batch_size, n_shards) / n_shards
