@@ -7,7 +7,12 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
-from kit.models.unlearning import ShardedEnsemble, UnlearningReport, expected_shards_hit, unlearning_cost
+from kit.models.unlearning import (
+    ShardedEnsemble,
+    UnlearningReport,
+    expected_shards_hit,
+    unlearning_cost,
+)
 
 
 def _data(n=300, seed=0):
