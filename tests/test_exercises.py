@@ -20,6 +20,7 @@ ROOT = repo_root()
 
 # (lesson, exercise) -> (the reference solution, a plausible wrong answer)
 SOLUTIONS = {
+    ("19", 4): (16 * (1 - (15 / 16) ** 20), 20 / 16),      # wrong: every request in its own shard
     ("20", 4): (0.09, 0.18),
     ("00", 4): (3.0, 10.0),                                   # wrong: the raw value the skewed server sent
     ("01", 3): (7561, 7602),                                  # wrong: cancelled flights counted too

@@ -2,7 +2,8 @@
 
 ``credit_features`` turns ``kit.data.load("credit_data")`` (4,454 applicants, good/bad, 455
 missing values) into a standardised matrix: used by the lending loop of
-``notebooks/14_monitoring-feedback-loops.ipynb``. ``CATEGORICAL`` (the table's categorical
+``notebooks/14_monitoring-feedback-loops.ipynb``. ``credit_raw`` keeps the units a person reads
+(money, months, years) for the counterfactual explanations of ``notebooks/19_law-unlearning.ipynb``. ``CATEGORICAL`` (the table's categorical
 columns) is also read by ``notebooks/02_preprocessing-leakage.ipynb``.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["credit_features"]
+__all__ = ["credit_features", "credit_raw"]
 
 
 CATEGORICAL = ("Home", "Marital", "Records", "Job")
@@ -60,3 +61,40 @@ def credit_features(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     X = pd.concat(parts, axis=1).to_numpy(dtype=float)
     X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
     return X, y
+
+
+def credit_raw(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """A readable numeric view of ``credit_data``: the original units, one-hot categories.
+
+    Numbers keep their units (money in the table's units, ``Time`` the loan's term in months,
+    ``Age`` and ``Seniority`` in years); a missing number gets the column's median; ``Records``
+    (a past default on file) becomes 0/1; ``Home``, ``Marital`` and ``Job`` are one-hot coded
+    (missing is a category). Trees need no scaling, and a counterfactual can then be read as
+    "borrow 800 instead of 1,200".
+
+    Returns
+    -------
+    X : DataFrame (n, d) of floats, y : ndarray (n,) int, 1 = "bad" (did not repay)
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"Status": ["good", "bad", "good"], "Income": [100.0, None, 50.0],
+    ...                    "Records": ["no", "yes", "no"], "Home": ["rent", "owner", None]})
+    >>> X, y = credit_raw(df)
+    >>> list(X.columns), X["Income"].tolist(), y.tolist()
+    (['Income', 'Records', 'Home_missing', 'Home_owner', 'Home_rent'], [100.0, 75.0, 50.0], [0, 1, 0])
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df: expected the credit_data table as a pandas DataFrame, got {type(df).__name__}")
+    if "Status" not in df.columns:
+        raise ValueError("df: expected the credit_data table with a 'Status' column (good/bad)")
+    y = (df["Status"] == "bad").astype(int).to_numpy()
+    X = df.drop(columns="Status").copy()
+    if "Records" in X.columns:
+        X["Records"] = (X["Records"] == "yes").astype(float)
+    cat = [c for c in X.columns if c in CATEGORICAL and c != "Records" or X[c].dtype == object]
+    for c in X.columns.difference(cat):
+        X[c] = X[c].astype(float).fillna(X[c].median())
+    X = pd.get_dummies(X, columns=cat, dummy_na=False) if not cat else \
+        pd.get_dummies(X.assign(**{c: X[c].fillna("missing") for c in cat}), columns=cat)
+    return X.astype(float).reset_index(drop=True), y

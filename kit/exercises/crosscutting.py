@@ -24,6 +24,15 @@ EXERCISES: list[Exercise] = [
                     low="too small: the false-positive rate divides by the non-reoffenders of each group only.",
                     high="too large: the false-positive rate divides by the non-reoffenders of each group, "
                          "not by everyone labelled high risk or every defendant.")),
+    Exercise("19", 4, "the expected number of shards retrained when 20 erasure requests, each in a uniformly "
+             "random one of 16 shards, are honoured together (a number)",
+             number(16 * (1 - (15 / 16) ** 20), tol=0.05, close=0.5,
+                    right="16 x (1 - (15/16)^20): each shard escapes all 20 requests with probability (15/16)^20.",
+                    wrong="count the shards that at least one request falls in: one minus the chance that a "
+                          "shard escapes every request, times the number of shards.",
+                    low="too small: two requests can share a shard, but 20 requests among 16 shards still touch "
+                        "most of them.",
+                    high="too large: requests that fall in the same shard retrain it once.")),
     Exercise("20", 4, "the expected calibration error of 100 cases scored 0.9 (72 positive) and 100 cases scored "
              "0.5 (50 positive) (a number in [0, 1])",
              number(lambda: _ece_example(), tol=0.002, close=0.01,

@@ -137,7 +137,11 @@ LESSONS: tuple[Lesson, ...] = (
     _l(18, "ethics-authorship", "Cross-cutting aspects", "Ethics (authorship, disinformation)",
        "detectors fail on an unseen generator", "watermarking"),
     _l(19, "law-unlearning", "Cross-cutting aspects", "Law (regulation)",
-       "deleted data stays in the model", "sharded unlearning, explanations"),
+       "rows deleted from the database stay in the model (a membership attack still finds the erased people); "
+       "refusals come without a usable explanation",
+       "SISA sharded training, one shard retrained per erasure request (vs full retraining); actionable "
+       "counterfactual explanations; a generated model card with the erasure procedure",
+       ["models.unlearning", "counterfactual", "modelcard", "security.membership", "data.credit"]),
     _l(20, "trust-calibration", "Cross-cutting aspects", "End users' trust",
        "an over-confident network that leans on a leaked field (shortcut)",
        "temperature/isotonic calibration; permutation importance, retraining without the shortcut; "

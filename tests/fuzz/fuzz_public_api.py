@@ -66,12 +66,15 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         repro,
         serving,
     )
+    from kit import counterfactual as kcf
     from kit import data as kdata
+    from kit import modelcard as kcard
     from kit.data import credit, joins, profiling, streams, synth, validation
     from kit.exercises import judges as ex_judges
     from kit.fairness import metrics as fmet
     from kit.fairness import thresholds as th
     from kit.models import nets, private, softmax
+    from kit.models import unlearning as unl
     from kit.security import api as kapi
     from kit.security import (
         evasion,
@@ -206,6 +209,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.data.info": lambda: (kdata.info, dict(name="digits")),
         "kit.data.load": lambda: (kdata.load, dict(name="digits")),
         "kit.data.credit.credit_features": lambda: (credit.credit_features, dict(df=credit_df)),
+        "kit.data.credit.credit_raw": lambda: (credit.credit_raw, dict(df=credit_df)),
         "kit.data.streams.Stream.__getitem__": lambda: (
             stream_getitem(streams.Stream(np.zeros((4, 1)), np.array([0, 1, 0, 1]), np.array([1, 1, 2, 2]), ("x",))),
             dict(mask=np.array([True, False, True, False]))),
@@ -323,6 +327,35 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             epsilon=1.0, delta=1e-5, kind="hypothesis")),
         "kit.security.membership.MembershipResult": lambda: (membership.MembershipResult, dict(
             threshold=0.3, tpr=0.8, fpr=0.6, auc=0.6, n_members=10, n_nonmembers=10)),
+        # unlearning, counterfactuals, model cards (notebook 19)
+        "kit.models.unlearning.ShardedEnsemble": lambda: (unl.ShardedEnsemble, dict(
+            estimator=LogisticRegression(), n_shards=2, seed=0)),
+        "kit.models.unlearning.ShardedEnsemble.fit": lambda: (unl.ShardedEnsemble(LogisticRegression(), n_shards=2).fit,
+                                                              dict(X=F, y=yF, ids=np.arange(30))),
+        "kit.models.unlearning.ShardedEnsemble.predict_proba": lambda: (
+            unl.ShardedEnsemble(LogisticRegression(), n_shards=2).fit(F, yF).predict_proba, dict(X=F)),
+        "kit.models.unlearning.ShardedEnsemble.predict": lambda: (
+            unl.ShardedEnsemble(LogisticRegression(), n_shards=2).fit(F, yF).predict, dict(X=F)),
+        "kit.models.unlearning.ShardedEnsemble.shard_of": lambda: (
+            unl.ShardedEnsemble(LogisticRegression(), n_shards=2).fit(F, yF).shard_of, dict(ids=[0, 3])),
+        "kit.models.unlearning.ShardedEnsemble.unlearn": lambda: (
+            unl.ShardedEnsemble(LogisticRegression(), n_shards=2).fit(F, yF).unlearn, dict(ids=[0, 3])),
+        "kit.models.unlearning.UnlearningReport": lambda: (unl.UnlearningReport, dict(
+            removed=1, shards_retrained=(0,), rows_retrained=9, rows_full=29)),
+        "kit.models.unlearning.expected_shards_hit": lambda: (unl.expected_shards_hit, dict(k=10, n_shards=4)),
+        "kit.models.unlearning.unlearning_cost": lambda: (unl.unlearning_cost, dict(batch_size=10, n_shards=4)),
+        "kit.counterfactual.mad_scale": lambda: (kcf.mad_scale, dict(X_ref=F)),
+        "kit.counterfactual.counterfactual": lambda: (kcf.counterfactual, dict(
+            score=lambda Z: (Z[:, 0] > -0.5).astype(float), x=np.zeros(4), X_ref=F, mutable={0: -1, 1: 0},
+            threshold=0.5, names=["a", "b", "c", "d"], n_grid=4, max_changes=2)),
+        "kit.counterfactual.Counterfactual": lambda: (kcf.Counterfactual, dict(
+            x=np.zeros(2), x_cf=np.ones(2), changes={"a": (0.0, 1.0)}, cost=1.0, score_before=0.7,
+            score_after=0.4, valid=True)),
+        "kit.modelcard.group_metrics": lambda: (kcard.group_metrics, dict(
+            y_true=yF, y_pred=yF[::-1].copy(), groups=np.arange(30) % 3)),
+        "kit.modelcard.model_card": lambda: (kcard.model_card, dict(
+            name="m", model="M()", intended_use="u", out_of_scope="o", data="d", metrics={"accuracy": 0.8},
+            by_group={"g": pd.DataFrame({"n": [1]})}, erasure="e", caveats=["c"], digits=3)),
         "kit.verification.bounds.interval_bounds": lambda: (vbounds.interval_bounds, dict(
             model=mlp8(), lower=torch.zeros(2, 1, 8, 8), upper=torch.full((2, 1, 8, 8), 0.1))),
         "kit.verification.bounds.margin_bounds": lambda: (vbounds.margin_bounds, dict(model=mlp8(), X=X8, y=y8, eps=0.1)),
