@@ -143,6 +143,9 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
                                       nn.Linear(self.hidden, len(self.classes_)))
         train(self.net_, Xa, targets, epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
               weight_decay=self.weight_decay, seed=self.seed, sample_weight=weight, show_progress=False)
+        if not all(torch.isfinite(p).all() for p in self.net_.parameters()):
+            raise ValueError(f"X: the fit overflowed to non-finite weights (|X| up to {np.abs(Xa).max():.3g}); "
+                             "scale the features, and keep sample_weight moderate")
         return self
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
@@ -152,7 +155,11 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
         Xa = as_array(X, "X", ndim=2)
         if Xa.shape[1] != self.net_[0].in_features:
             raise ValueError(f"X: expected {self.net_[0].in_features} columns as in fit, got {Xa.shape[1]}")
-        return predict_proba(self.net_, Xa)
+        proba = predict_proba(self.net_, Xa)
+        if not np.isfinite(proba).all():
+            raise ValueError(f"X: non-finite probabilities (|X| up to {np.abs(Xa).max():.3g}); scale the features "
+                             "as in fit")
+        return proba
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted labels ``(n,)``."""

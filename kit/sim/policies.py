@@ -267,6 +267,8 @@ class ReleaseGate:
 
         for model, name in ((serving, "serving"), (candidate, "candidate")):
             check_has(model, name, "predict", what="a fitted model with predict(X)")
+        if state is not None:
+            _state(state)
         flips = flip_rates(self.y_gate, serving.predict(self.X_gate), candidate.predict(self.X_gate))
         ship = flips.nfr <= self.budget and (self.min_gain is None or flips.gain >= self.min_gain)
         self.log.append({"batch": None if state is None else state.batch, "nfr": flips.nfr,
