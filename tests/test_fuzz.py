@@ -29,6 +29,7 @@ NOT_FUZZED = {
     "kit.data.profiling.Profile": "a result returned by profile(); its verb schema() is fuzzed",
     "kit.data.validation.Verdict": "a result returned by Validator.validate()",
     "kit.models.private.PrivateModel": "a result returned by train_dp()",
+    "kit.evaluate.FlipRates": "a result returned by flip_rates()",
     "kit.security.api.RemoteAPI": "a client built by serve(); needs a live server",
     "kit.security.api.serve": "starts an HTTP server; tests/test_api_server.py checks it",
     "kit.serving.http_server": "starts an HTTP server; tests/test_serving.py checks it",

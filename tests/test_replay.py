@@ -6,7 +6,7 @@ from river import drift
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from kit.shift.detectors import CalibrationDrift, KSDrift
-from kit.sim.policies import BatchState, Never, OnDrift, Oracle, Periodic, Policy
+from kit.sim.policies import BatchState, Never, OnDrift, Oracle, Periodic, Policy, ReleaseGate
 from kit.sim.replay import replay
 
 
@@ -258,3 +258,62 @@ def test_policy_update_names_a_bad_state(policy):
 def test_oracle_refuses_labels_no_batch_can_equal(at):
     with pytest.raises(ValueError, match="^at: "):
         Oracle(at=at)
+
+
+def test_release_hook_keeps_the_serving_model_when_it_refuses():
+    X, y, t = _flip()
+    always = replay(LogisticRegression, X, y, t, policy=Periodic(1), window=200)
+    seen = []
+
+    def refuse_after_the_flip(serving, candidate, state):
+        seen.append((state.batch, type(serving).__name__, type(candidate).__name__))
+        return state.batch < 5
+
+    gated = replay(LogisticRegression, X, y, t, policy=Periodic(1), window=200, release=refuse_after_the_flip)
+    assert len(seen) == gated.retrains == always.retrains == 8     # refused retrains still cost
+    assert seen[0] == (1, "LogisticRegression", "LogisticRegression")
+    assert gated.frame["released"].tolist() == [True] * 4 + [False] * 4 + [False]
+    assert gated.frame["version"].tolist() == [0, 1, 2, 3, 4, 4, 4, 4, 4]
+    assert gated.frame["error"].iloc[5:].min() > 0.9                # the old concept keeps serving
+    assert "released" not in always.frame                            # no hook, no new column
+
+
+def test_release_gate_on_flips():
+    from sklearn.dummy import DummyClassifier
+
+    X, y = np.zeros((10, 1)), np.array([0] * 7 + [1] * 3)
+    zeros = DummyClassifier(strategy="constant", constant=0).fit(X, y)
+    ones = DummyClassifier(strategy="constant", constant=1).fit(X, y)
+    gate = ReleaseGate(X, y, budget=0.7)
+    assert gate(zeros, ones) is True and gate.log[-1]["nfr"] == pytest.approx(0.7)
+    assert gate(ones, zeros) is True and gate.log[-1]["nfr"] == pytest.approx(0.3)
+    assert ReleaseGate(X, y, budget=0.69)(zeros, ones) is False
+    strict = ReleaseGate(X, y, budget=1.0, min_gain=0.0)
+    assert strict(zeros, ones) is False and strict.log[-1]["gain"] == pytest.approx(-0.4)
+    assert "budget=0.7" in repr(gate)
+
+
+def test_release_gate_blocks_a_flipped_concept_in_replay():
+    X, y, t = _flip()
+    gate = ReleaseGate(X[:200], y[:200], budget=0.05)               # old-concept rows
+    res = replay(LogisticRegression, X, y, t, policy=Periodic(1), window=200, release=gate)
+    nfr = [row["nfr"] for row in gate.log]
+    assert max(nfr[:4]) < 0.05 < 0.9 < min(nfr[4:])
+    assert res.frame["released"].tolist() == [True] * 4 + [False] * 5
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    (dict(X_gate=np.zeros(3), y_gate=[0, 1, 0]), ValueError, "X_gate"),
+    (dict(X_gate=np.zeros((3, 1)), y_gate=[0, 1]), ValueError, "rows"),
+    (dict(X_gate=np.zeros((3, 1)), y_gate=[0, 1, 0], budget=1.5), ValueError, "budget"),
+    (dict(X_gate=np.zeros((3, 1)), y_gate=[0, 1, 0], min_gain="x"), TypeError, "min_gain"),
+])
+def test_release_gate_bad_input_names_the_argument(kwargs, error, name):
+    kwargs = {"budget": 0.1, **kwargs}
+    with pytest.raises(error, match=name):
+        ReleaseGate(**kwargs)
+    gate = ReleaseGate(np.zeros((3, 1)), [0, 1, 0], budget=0.1)
+    with pytest.raises(TypeError, match="candidate"):
+        gate(LogisticRegression().fit([[0], [1]], [0, 1]), "v2")
+    with pytest.raises(TypeError, match="release"):
+        replay(LogisticRegression, *_flip()[:3], policy=Never(), release="ship it")

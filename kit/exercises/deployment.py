@@ -47,4 +47,12 @@ EXERCISES: list[Exercise] = [
                     wrong="under calibration z is about standard normal; the alarm fires on either side.",
                     low="too few: the alarm fires when |z| > 2, on either side of zero.",
                     high="too many: under calibration z is about standard normal; how often is |z| > 2?")),
+    Exercise("16", 4, "the negative-flip rate of an update compared on 1,000 people: both models right on 780, "
+             "only the old one on 50, only the new one on 110, both wrong on 60 (a number in [0, 1])",
+             number(50 / 1000, tol=0.0005, close=0.002,
+                    right="right before and wrong after: 50 of the 1,000 people, although accuracy rises by 6 points.",
+                    wrong="count the people the old model got right and the new one gets wrong, over everyone.",
+                    low="too small: a negative flip is right before (old model) and wrong after (new model).",
+                    high="too large: count only the people the old model got right and the new one gets wrong, "
+                         "and divide by all 1,000.")),
 ]

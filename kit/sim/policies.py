@@ -3,6 +3,10 @@
 ``Never``, ``Periodic(every)``, ``OnDrift(detector)`` and ``Oracle(at)`` (retrains at known
 change batches, a reference no deployed system has). Write your own by implementing
 ``Policy``. Taught in ``notebooks/15_updating-concept-drift.ipynb``.
+
+A retrained model need not ship: ``ReleaseGate`` is a ``release`` hook for ``replay`` that
+ships a candidate only if its negative-flip rate against the serving model stays within a
+budget (taught in ``notebooks/16_updating-compatibility.ipynb``).
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from kit._validate import check_range
+from kit._validate import as_array, check_has, check_range, same_length
 
-__all__ = ["BatchState", "Policy", "Never", "Periodic", "OnDrift", "Oracle"]
+__all__ = ["BatchState", "Policy", "Never", "Periodic", "OnDrift", "Oracle", "ReleaseGate"]
 
 
 @dataclass
@@ -215,3 +219,62 @@ class OnDrift:
         shown = repr(t) if type(t).__module__.startswith("kit.") else type(t).__name__  # river's span lines
         extra = f", min_batches={self.min_batches}" if self.min_batches != 1 else ""
         return f"OnDrift({shown}{extra})"
+
+
+class ReleaseGate:
+    """Ship a retrained model only if it breaks few of the serving model's correct answers.
+
+    Called by ``replay`` (its ``release`` hook) as ``gate(serving, candidate, state)``: both
+    models predict the gate set; the candidate ships when its negative-flip rate there
+    (``kit.evaluate.flip_rates``: rows the serving model gets right and the candidate gets
+    wrong) is at most ``budget`` and, with ``min_gain``, its accuracy gain is at least that.
+    Every decision is appended to ``log``. The gate set must be labelled data that neither
+    model was fitted on (a validation split), not the data the update is judged on.
+
+    Parameters
+    ----------
+    X_gate : array (m, d), y_gate : array (m,)
+        The labelled gate set.
+    budget : float in [0, 1]
+        Largest negative-flip rate allowed.
+    min_gain : float in [-1, 1], optional
+        Smallest accuracy gain on the gate set (None: not checked).
+
+    Paper: Yan et al. (2021), "Positive-Congruent Training: Towards Regression-Free Model
+    Updates", CVPR (the NFR); Srivastava, Nushi, Kamar, Shah & Horvitz (2020), "An Empirical
+    Analysis of Backward Compatibility in Machine Learning Systems", KDD.
+
+    Examples
+    --------
+    >>> from sklearn.dummy import DummyClassifier
+    >>> X, y = np.zeros((4, 1)), np.array([0, 0, 0, 1])
+    >>> zeros, ones = DummyClassifier().fit(X, y), DummyClassifier(strategy="constant", constant=1).fit(X, y)
+    >>> gate = ReleaseGate(X, y, budget=0.5)
+    >>> gate(zeros, ones), gate.log[-1]["nfr"]       # three of four right answers broken
+    (False, 0.75)
+    """
+
+    def __init__(self, X_gate: Any, y_gate: Any, *, budget: float, min_gain: float | None = None) -> None:
+        self.X_gate = as_array(X_gate, "X_gate", ndim=2)
+        self.y_gate = as_array(y_gate, "y_gate", ndim=1, dtype=None)
+        same_length(X_gate=self.X_gate, y_gate=self.y_gate)
+        self.budget = check_range(budget, "budget", low=0, high=1)
+        self.min_gain = None if min_gain is None else check_range(min_gain, "min_gain", low=-1, high=1)
+        self.log: list[dict[str, Any]] = []
+
+    def __call__(self, serving: Any, candidate: Any, state: BatchState | None = None) -> bool:
+        from kit.evaluate import flip_rates
+
+        for model, name in ((serving, "serving"), (candidate, "candidate")):
+            check_has(model, name, "predict", what="a fitted model with predict(X)")
+        if state is not None:
+            _state(state)
+        flips = flip_rates(self.y_gate, serving.predict(self.X_gate), candidate.predict(self.X_gate))
+        ship = flips.nfr <= self.budget and (self.min_gain is None or flips.gain >= self.min_gain)
+        self.log.append({"batch": None if state is None else state.batch, "nfr": flips.nfr,
+                         "gain": flips.gain, "shipped": bool(ship)})
+        return bool(ship)
+
+    def __repr__(self) -> str:
+        extra = "" if self.min_gain is None else f", min_gain={self.min_gain}"
+        return f"ReleaseGate(budget={self.budget}{extra}, gate rows={len(self.y_gate)})"

@@ -14,6 +14,8 @@ was seen by a 1-in-5 chance stands for five. A fixed ``holdout`` population, sco
 every refit, measures what the loop does to the model's picture of everyone.
 
 Policies (``kit.sim.policies``) answer one verb, ``update(state) -> bool`` ("retrain now?").
+A ``release`` hook (e.g. ``kit.sim.policies.ReleaseGate``) may then refuse to ship the
+retrained model, which keeps the serving one (``notebooks/16_updating-compatibility.ipynb``).
 
 Survey: Paleyes, Urma & Lawrence (2022), "Challenges in deploying machine learning",
 ACM Computing Surveys, section on model updating (concept drift). Taught in
@@ -153,7 +155,7 @@ def replay(model_factory: Callable[[], Any], X: Any, y: Any, batches: Any, *, po
            warmup: int = 1, window: int | None = None, metrics: dict[str, Metric] | None = None,
            reveal: Callable[..., Any] | None = None, seed: int | np.random.Generator = 0,
            holdout: tuple[Any, Any] | None = None, holdout_metrics: dict[str, Metric] | None = None,
-           keep_models: bool = False) -> ReplayResult:
+           keep_models: bool = False, release: Callable[..., Any] | None = None) -> ReplayResult:
     """Replay a time-ordered stream through a deployed model under a retraining policy.
 
     Parameters
@@ -192,7 +194,11 @@ def replay(model_factory: Callable[[], Any], X: Any, y: Any, batches: Any, *, po
     holdout_metrics : dict name -> f(y_holdout, y_score), needed with ``holdout``
         The frame's holdout columns.
     keep_models : bool
-        Keep every fitted model in ``result.models``.
+        Keep every model that served in ``result.models``.
+    release : callable (serving, candidate, state) -> bool, optional
+        Asked after each retrain whether the freshly fitted candidate ships (default: always).
+        A refused candidate is discarded and the serving model keeps serving; the retrain
+        still counts as cost. The frame then gains a ``released`` column.
 
     Returns
     -------
@@ -230,6 +236,8 @@ def replay(model_factory: Callable[[], Any], X: Any, y: Any, batches: Any, *, po
         check_range(window, "window", low=1, integer=True)
     if not callable(model_factory):
         raise TypeError("model_factory: expected a callable returning a fresh model, e.g. LogisticRegression")
+    if release is not None and not callable(release):
+        raise TypeError("release: expected a callable (serving, candidate, state) -> bool, e.g. ReleaseGate")
     if reveal is not None and not callable(reveal):
         raise TypeError("reveal: expected a callable (y_score, y_true, rng) -> mask or (mask, propensity)")
     if not isinstance(seed, np.random.Generator):
@@ -310,15 +318,20 @@ def replay(model_factory: Callable[[], Any], X: Any, y: Any, batches: Any, *, po
                            propensity=p[mask])
         alarm = bool(policy.update(state))
         row.update(alarm=alarm, version=version, n_train=n_train)
+        shipped = False
         if alarm and (k + 1 < len(labels) or holdout is not None):
-            model, idx = fit(hi)
-            retrains, version, since = retrains + 1, version + 1, 0
-            rows_fitted += len(idx)
-            n_train, x_train = len(idx), X[idx]
+            candidate, idx = fit(hi)
+            retrains, rows_fitted = retrains + 1, rows_fitted + len(idx)
             policy.reset()
-            held = on_holdout(model)
-            if keep_models:
-                models.append(model)
+            shipped = release is None or bool(release(model, candidate, state))
+            if shipped:
+                model, version, since = candidate, version + 1, 0
+                n_train, x_train = len(idx), X[idx]
+                held = on_holdout(model)
+                if keep_models:
+                    models.append(model)
+        if release is not None:
+            row["released"] = shipped
         rows.append({**row, **held})
     scores, shown, props = map(np.concatenate, zip(*logged))
     log = pd.DataFrame({"batch": np.repeat(labels[warmup:], np.diff(bounds[warmup:])),

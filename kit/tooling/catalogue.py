@@ -128,7 +128,10 @@ LESSONS: tuple[Lesson, ...] = (
        "a static model decays through the 2008 recession and gradual change",
        "drift detection and retraining policies", ["sim.replay", "sim.policies", "sim.compare", "shift.detectors", "shift.twosample", "data.streams"]),
     _l(16, "updating-compatibility", "Model deployment", "Updating (backward compatibility)",
-       "a better update breaks what users relied on", "negative-flip gate, compatible training"),
+       "a more accurate update gets wrong about 5% of the people its predecessor got right (negative flips), "
+       "several times the flips of retraining the same model",
+       "focal distillation (compatibility-aware training) or averaging old and new; the negative-flip rate as a "
+       "release gate in the retraining loop", ["evaluate", "models.compatible", "sim.replay", "sim.policies"]),
     _l(17, "ethics-bias", "Cross-cutting aspects", "Ethics (bias)",
        "a risk score, and a model retrained on the same record, flag Black defendants who did not reoffend "
        "about twice as often as white ones; dropping the race column does not help",

@@ -73,7 +73,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from kit.exercises import judges as ex_judges
     from kit.fairness import metrics as fmet
     from kit.fairness import thresholds as th
-    from kit.models import nets, private, softmax
+    from kit.models import compatible, nets, private, softmax
     from kit.models import unlearning as unl
     from kit.security import api as kapi
     from kit.security import (
@@ -160,6 +160,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
                                           dict(iterable=range(3), desc="x", total=3, disable=True)),
         "kit.evaluate.pair_confusion": lambda: (evaluate.pair_confusion, dict(y_true=[6, 6, 9, 9], y_pred=[9, 6, 9, 9], a=6, b=9)),
         "kit.evaluate.confusion_pairs": lambda: (evaluate.confusion_pairs, dict(y_true=[6, 6, 9, 1], y_pred=[9, 6, 9, 1], top=2)),
+        "kit.evaluate.flip_rates": lambda: (evaluate.flip_rates, dict(y_true=[1, 1, 0, 0], y_old=[1, 0, 0, 1], y_new=[1, 1, 1, 0])),
         "kit.calibration.reliability_table": lambda: (cal.reliability_table, dict(
             y_true=[0, 1, 1, 0], y_prob=[0.1, 0.8, 0.6, 0.3], n_bins=15)),
         "kit.calibration.expected_calibration_error": lambda: (cal.expected_calibration_error, dict(
@@ -273,6 +274,21 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.models.nets.reset_parameters": lambda: (nets.reset_parameters, dict(model=net(), gen=gen().manual_seed(0))),
         "kit.models.nets.predict_proba": lambda: (nets.predict_proba, dict(model=net(), X=X8, batch_size=4, device="cpu")),
         "kit.models.nets.predict": lambda: (nets.predict, dict(model=net(), X=X8)),
+        "kit.models.compatible.distillation_set": lambda: (compatible.distillation_set, dict(
+            y=yF, p_old=np.tile([0.3, 0.7], (30, 1)), alpha=0.5, beta=2.0)),
+        "kit.models.compatible.NetClassifier": lambda: (compatible.NetClassifier, dict(
+            hidden=4, epochs=1, batch_size=8, lr=1e-3, weight_decay=0.0, seed=0)),
+        "kit.models.compatible.NetClassifier.fit": lambda: (compatible.NetClassifier(hidden=4, epochs=1).fit, dict(
+            X=F, y=yF, sample_weight=np.ones(30))),
+        "kit.models.compatible.NetClassifier.predict_proba": lambda: (
+            compatible.NetClassifier(hidden=4, epochs=1).fit(F, yF).predict_proba, dict(X=F)),
+        "kit.models.compatible.NetClassifier.predict": lambda: (
+            compatible.NetClassifier(hidden=4, epochs=1).fit(F, yF).predict, dict(X=F)),
+        "kit.models.compatible.FocalDistillation": lambda: (compatible.FocalDistillation, dict(
+            old=LogisticRegression().fit(F, yF), alpha=0.0, beta=2.0, hidden=4, epochs=1, batch_size=8, lr=1e-3,
+            weight_decay=0.0, seed=0)),
+        "kit.models.compatible.FocalDistillation.fit": lambda: (compatible.FocalDistillation(
+            LogisticRegression().fit(F, yF), hidden=4, epochs=1).fit, dict(X=F, y=yF, sample_weight=None)),
         "kit.models.nets.accuracy": lambda: (nets.accuracy, dict(model=net(), X=X8, y=y8)),
         "kit.models.nets.activations": lambda: (nets.activations, dict(model=net(), X=X8, layer="hidden", batch_size=4)),
         "kit.models.softmax.SoftmaxRegression": lambda: (softmax.SoftmaxRegression, dict(W=np.eye(2), b=np.zeros(2))),
@@ -587,8 +603,12 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.sim.policing.policing_loop": lambda: (policing.policing_loop, dict(rates=[2.0, 1.0], days=20, patrols=5,
                                                                                 explore=0.1, correct=True, prior=1.0, seed=0)),
         "kit.sim.policing.runaway_spread": lambda: (policing.runaway_spread, dict(finals=[[0.9, 0.1], [0.2, 0.8]])),
+        "kit.sim.policies.ReleaseGate": lambda: (policies.ReleaseGate, dict(X_gate=Xr, y_gate=yr, budget=0.05, min_gain=0.0)),
+        "kit.sim.policies.ReleaseGate.__call__": lambda: (policies.ReleaseGate(Xr, yr, budget=0.05), dict(
+            serving=LogisticRegression().fit(Xr, yr), candidate=LogisticRegression(C=0.01).fit(Xr, yr), state=state)),
         "kit.sim.replay.replay": lambda: (replay.replay, dict(model_factory=LogisticRegression, X=Xr, y=yr, batches=tr,
-                                                              policy=policies.Periodic(1), warmup=1, window=40, seed=0)),
+                                                              policy=policies.Periodic(1), warmup=1, window=40, seed=0,
+                                                              release=policies.ReleaseGate(Xr, yr, budget=0.5))),
         # viz
         "kit.viz.images.show_digits": lambda: (images.show_digits, dict(X=X8[:3], y=[1, 2, 3], ncols=2, title="t", ax_size=0.5)),
         "kit.viz.images.plot_reconstructions": lambda: (images.plot_reconstructions, dict(results={"demo": inv}, judge=None)),
