@@ -175,11 +175,11 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.text.watermark.replace_words": lambda: (twm.replace_words, dict(
             text="a b c d", fraction=0.5, seed=0, vocabulary=["x", "y"])),
         "kit.text.watermark.GreenList": lambda: (twm.GreenList, dict(
-            vocab=["</s>", "a", "b"], gamma=0.25, delta=2.0, key=1, unit="word")),
+            vocab=["</s>", "a", "b"], gamma=0.25, delta=2.0, key=1, unit="word", context=1)),
         "kit.text.watermark.GreenList.green_mask": lambda: (twm.GreenList(["a", "b"], key=1).green_mask,
-                                                            dict(prev_token="a")),
+                                                            dict(prev_tokens="a")),
         "kit.text.watermark.GreenList.bias": lambda: (twm.GreenList(["a", "b"], key=1).bias,
-                                                      dict(logp=np.array([-0.5, -1.0]), prev_token="a")),
+                                                      dict(logp=np.array([-0.5, -1.0]), prev_tokens=["a"])),
         "kit.text.watermark.GreenList.is_green": lambda: (twm.GreenList(["a", "b"], key=1).is_green,
                                                           dict(tokens=["a", "b"])),
         "kit.text.watermark.GreenList.score": lambda: (twm.GreenList(["a", "b"], key=1).score, dict(text="a b a")),
