@@ -97,3 +97,18 @@ def test_bad_input_is_named():
         GreenList(["a", "b"]).bias(np.zeros(3), "a")
     with pytest.raises(ValueError, match="fraction"):
         replace_words("a b", 2.0, seed=0, vocabulary=["x"])
+
+
+def test_longer_context_seeds_the_list_with_the_last_tokens():
+    vocab = [f"t{i}" for i in range(300)]
+    wm = GreenList(vocab, gamma=0.25, key=9, context=2)
+    tokens = ["t1", "t2", "t3", "zz", "t1"]
+    seeds, ids = wm._pairs(tokens)
+    assert seeds.tolist() == [wm._seed_of([wm._id(t) for t in tokens[:i]]) for i in range(len(tokens))]
+    # the list after (..., t2, t3) depends on both tokens, and equals the mask the generator used
+    assert (wm.green_mask(["t2", "t3"]) != wm.green_mask(["t1", "t3"])).mean() > 0.2
+    assert wm.is_green(tokens)[3] == wm._green(np.array([seeds[3]]), np.array([ids[3]]))[0]
+    assert wm.green_mask(["t9", "t2", "t3"]).tolist() == wm.green_mask(["t2", "t3"]).tolist()
+    rng = np.random.default_rng(1)
+    z = np.array([wm.score(" ".join(rng.choice(vocab, 30))).z for _ in range(1500)])
+    assert abs(z.mean()) < 0.12 and z.std() == pytest.approx(1.0, abs=0.08)
