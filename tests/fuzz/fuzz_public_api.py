@@ -87,6 +87,9 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     )
     from kit.shift import detectors, gate, ood, twosample
     from kit.sim import compare, impact, lending, policies, policing, replay
+    from kit.text import detection as tdet
+    from kit.text import ngram as tng
+    from kit.text import watermark as twm
     from kit.verification import bounds as vbounds
     from kit.verification import monotone as vmono
     from kit.viz import images, plots
@@ -161,6 +164,48 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.evaluate.pair_confusion": lambda: (evaluate.pair_confusion, dict(y_true=[6, 6, 9, 9], y_pred=[9, 6, 9, 9], a=6, b=9)),
         "kit.evaluate.confusion_pairs": lambda: (evaluate.confusion_pairs, dict(y_true=[6, 6, 9, 1], y_pred=[9, 6, 9, 1], top=2)),
         "kit.evaluate.flip_rates": lambda: (evaluate.flip_rates, dict(y_true=[1, 1, 0, 0], y_old=[1, 0, 0, 1], y_new=[1, 1, 1, 0])),
+        "kit.text.ngram.tokenize": lambda: (tng.tokenize, dict(text="a b", unit="word")),
+        "kit.text.ngram.detokenize": lambda: (tng.detokenize, dict(tokens=["a", "b"], unit="char")),
+        "kit.text.ngram.NGramLM": lambda: (tng.NGramLM, dict(order=2, unit="word")),
+        "kit.text.ngram.NGramLM.fit": lambda: (tng.NGramLM(order=2).fit, dict(texts=["a b", "b a c"])),
+        "kit.text.ngram.NGramLM.next_probs": lambda: (tng.NGramLM(order=2).fit(["a b", "b a c"]).next_probs,
+                                                      dict(context=["a"])),
+        "kit.text.ngram.NGramLM.sample": lambda: (tng.NGramLM(order=2).fit(["a b", "b a c"]).sample, dict(
+            n=2, seed=0, temperature=1.0, max_tokens=5, min_tokens=1, watermark=None)),
+        "kit.text.ngram.NGramLM.log_prob": lambda: (tng.NGramLM(order=2).fit(["a b", "b a c"]).log_prob,
+                                                    dict(text="a b", per_token=True)),
+        "kit.text.watermark.z_score": lambda: (twm.z_score, dict(n_green=[3, 9], n_tokens=12, gamma=0.25)),
+        "kit.text.watermark.hash_token": lambda: (twm.hash_token, dict(token="abc")),
+        "kit.text.watermark.replace_words": lambda: (twm.replace_words, dict(
+            text="a b c d", fraction=0.5, seed=0, vocabulary=["x", "y"])),
+        "kit.text.watermark.GreenList": lambda: (twm.GreenList, dict(
+            vocab=["</s>", "a", "b"], gamma=0.25, delta=2.0, key=1, unit="word", context=1)),
+        "kit.text.watermark.GreenList.green_mask": lambda: (twm.GreenList(["a", "b"], key=1).green_mask,
+                                                            dict(prev_tokens="a")),
+        "kit.text.watermark.GreenList.bias": lambda: (twm.GreenList(["a", "b"], key=1).bias,
+                                                      dict(logp=np.array([-0.5, -1.0]), prev_tokens=["a"])),
+        "kit.text.watermark.GreenList.is_green": lambda: (twm.GreenList(["a", "b"], key=1).is_green,
+                                                          dict(tokens=["a", "b"])),
+        "kit.text.watermark.GreenList.score": lambda: (twm.GreenList(["a", "b"], key=1).score, dict(text="a b a")),
+        "kit.text.watermark.GreenList.z_scores": lambda: (twm.GreenList(["a", "b"], key=1).z_scores,
+                                                          dict(texts=["a b", "b a", "a"], pool=1)),
+        "kit.text.detection.LikelihoodDetector": lambda: (tdet.LikelihoodDetector, dict(
+            models=[tng.NGramLM(order=2).fit(["a b", "b a c"])], C=1.0)),
+        "kit.text.detection.LikelihoodDetector.features": lambda: (
+            tdet.LikelihoodDetector([tng.NGramLM(order=2).fit(["a b", "b a c"])]).features, dict(texts=["a b", "q"])),
+        "kit.text.detection.LikelihoodDetector.fit": lambda: (
+            tdet.LikelihoodDetector([tng.NGramLM(order=2).fit(["a b", "b a c"])]).fit,
+            dict(human=["q r", "s"], generated=["a b", "b a c"])),
+        "kit.text.detection.LikelihoodDetector.predict_proba": lambda: (
+            tdet.LikelihoodDetector([tng.NGramLM(order=2).fit(["a b", "b a c"])]).fit(["q r", "s"], ["a b", "b a"])
+            .predict_proba, dict(texts=["a b", "q"])),
+        "kit.text.detection.LikelihoodDetector.predict": lambda: (
+            tdet.LikelihoodDetector([tng.NGramLM(order=2).fit(["a b", "b a c"])]).fit(["q r", "s"], ["a b", "b a"])
+            .predict, dict(texts=["a b", "q"])),
+        "kit.text.detection.tfidf_detector": lambda: (tdet.tfidf_detector, dict(C=10.0, seed=0)),
+        "kit.text.detection.evaluate_detector": lambda: (tdet.evaluate_detector, dict(
+            predict=lambda texts: np.array([len(t) > 2 for t in texts]), human=["ab", "c"],
+            generated={"g": ["abcd", "a"]})),
         "kit.calibration.reliability_table": lambda: (cal.reliability_table, dict(
             y_true=[0, 1, 1, 0], y_prob=[0.1, 0.8, 0.6, 0.3], n_bins=15)),
         "kit.calibration.expected_calibration_error": lambda: (cal.expected_calibration_error, dict(
