@@ -208,8 +208,8 @@ def simulate_trials(p_a: float, p_b: float, n: int, *, trials: int = 1000, alpha
     True
     """
     p_a, p_b = _rate(p_a, "p_a"), _rate(p_b, "p_b")
-    check_range(n, "n", low=1, integer=True)
-    check_range(trials, "trials", low=1, integer=True)
+    check_range(n, "n", low=1, high=10**15, integer=True)
+    check_range(trials, "trials", low=1, high=10**8, integer=True)
     rng = np.random.default_rng(check_seed(seed))
     k_a = rng.binomial(n, p_a, size=trials)
     k_b = rng.binomial(n, p_b, size=trials)

@@ -76,14 +76,14 @@ class Factorization:
 
     def predict(self, users: Any, items: Any) -> np.ndarray:
         """Predicted ratings of the pairs ``(users[k], items[k])``, shape ``(n,)``."""
-        u = _index(users, "users", len(self.user_bias))
-        i = _index(items, "items", len(self.item_bias))
+        u = _index(users, "users", len(self.user_bias), "n_users")
+        i = _index(items, "items", len(self.item_bias), "n_items")
         same_length(users=u, items=i)
         return self.mu + self.user_bias[u] + self.item_bias[i] + np.einsum("nk,nk->n", self.P[u], self.Q[i])
 
     def scores(self, users: Any = None) -> np.ndarray:
         """Predicted ratings of every item for ``users`` (all users if None), shape ``(n_users, n_items)``."""
-        u = np.arange(len(self.user_bias)) if users is None else _index(users, "users", len(self.user_bias))
+        u = np.arange(len(self.user_bias)) if users is None else _index(users, "users", len(self.user_bias), "n_users")
         return self.mu + self.user_bias[u, None] + self.item_bias[None, :] + self.P[u] @ self.Q.T
 
     def __repr__(self) -> str:
@@ -91,14 +91,14 @@ class Factorization:
                 f"reg={self.reg:g})")
 
 
-def _index(values: Any, name: str, size: int) -> np.ndarray:
+def _index(values: Any, name: str, size: int, size_name: str = "size") -> np.ndarray:
     arr = as_array(values, name, ndim=1, dtype=None, min_rows=0)
     if arr.size == 0:
         return np.zeros(0, np.int64)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer indices, got dtype {arr.dtype}")
     if arr.size and (arr.min() < 0 or arr.max() >= size):
-        raise ValueError(f"{name}: expected indices in [0, {size}), got values in [{arr.min()}, {arr.max()}]")
+        raise ValueError(f"{name}: expected indices in [0, {size_name}={size}), got values in [{arr.min()}, {arr.max()}]")
     return arr.astype(np.int64)
 
 
@@ -140,17 +140,23 @@ def fit_als(users: Any, items: Any, ratings: Any, *, n_users: int, n_items: int,
     >>> m.predict([0, 1], [0, 1]).round(2).tolist()
     [5.0, 4.0]
     """
-    check_range(n_users, "n_users", low=1, integer=True)
-    check_range(n_items, "n_items", low=1, integer=True)
-    u = _index(users, "users", n_users)
-    i = _index(items, "items", n_items)
+    check_range(n_users, "n_users", low=1, high=1_000_000, integer=True)
+    check_range(n_items, "n_items", low=1, high=1_000_000, integer=True)
+    if n_users * n_items > 50_000_000:
+        raise ValueError(f"n_items: the dense n_users x n_items table is limited to 5e7 cells, got {n_users} x {n_items}")
+    try:
+        u = _index(users, "users", n_users, "n_users")
+        i = _index(items, "items", n_items, "n_items")
+    except ValueError as err:
+        which = "n_users" if str(err).startswith("users") else "n_items"
+        raise ValueError(f"{err} (or {which} is too small)") from None
     r = as_array(ratings, "ratings", ndim=1)
     same_length(users=u, items=i, ratings=r)
     if len(r) == 0:
         raise ValueError("ratings: expected at least one observed rating, got 0")
-    check_range(rank, "rank", low=0, integer=True)
+    check_range(rank, "rank", low=0, high=min(n_users, n_items), integer=True)
     check_range(reg, "reg", low=0)
-    check_range(n_iter, "n_iter", low=1, integer=True)
+    check_range(n_iter, "n_iter", low=1, high=10_000, integer=True)
     rng = np.random.default_rng(check_seed(seed))
 
     mask = np.zeros((n_users, n_items))
