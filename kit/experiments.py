@@ -55,6 +55,9 @@ class ZTest:
         Wald interval of the lift at level ``1 - alpha``.
     alpha : float
 
+    Kohavi, Tang & Xu (2020), Trustworthy Online Controlled Experiments; Gelman & Carlin (2014) for
+    type M errors. Taught in ``casestudies/cs03_booking-ab.ipynb``.
+
     Examples
     --------
     >>> bool(ztest(50, 100, 50, 100).significant)
@@ -108,6 +111,9 @@ def ztest(k_a: Any, n_a: Any, k_b: Any, n_b: Any, *, alpha: float = 0.05) -> ZTe
     -------
     ZTest
 
+    Kohavi, Tang & Xu (2020), Trustworthy Online Controlled Experiments; Gelman & Carlin (2014) for
+    type M errors. Taught in ``casestudies/cs03_booking-ab.ipynb``.
+
     Examples
     --------
     >>> round(float(ztest(100, 1000, 130, 1000).p_value), 4)
@@ -151,6 +157,9 @@ def sample_size(p_a: float, mde: float, *, alpha: float = 0.05, power: float = 0
     int
         Visits per arm (rounded up).
 
+    Kohavi, Tang & Xu (2020), Trustworthy Online Controlled Experiments; Gelman & Carlin (2014) for
+    type M errors. Taught in ``casestudies/cs03_booking-ab.ipynb``.
+
     Examples
     --------
     >>> sample_size(0.10, 0.02)
@@ -171,6 +180,9 @@ def sample_size(p_a: float, mde: float, *, alpha: float = 0.05, power: float = 0
 
 def power(p_a: float, p_b: float, n: int, *, alpha: float = 0.05) -> float:
     """Chance that a two-sided z-test with ``n`` visits per arm declares ``p_b != p_a`` (normal approximation).
+
+    Kohavi, Tang & Xu (2020), Trustworthy Online Controlled Experiments; Gelman & Carlin (2014) for
+    type M errors. Taught in ``casestudies/cs03_booking-ab.ipynb``.
 
     Examples
     --------
@@ -200,6 +212,9 @@ def simulate_trials(p_a: float, p_b: float, n: int, *, trials: int = 1000, alpha
     -------
     ZTest
         Fields are arrays of shape ``(trials,)``.
+
+    Kohavi, Tang & Xu (2020), Trustworthy Online Controlled Experiments; Gelman & Carlin (2014) for
+    type M errors. Taught in ``casestudies/cs03_booking-ab.ipynb``.
 
     Examples
     --------

@@ -54,6 +54,8 @@ class Factorization:
     reg : float
         The ridge penalty it was fitted with.
 
+    Koren, Bell & Volinsky (2009). Taught in ``casestudies/cs03_booking-ab.ipynb``.
+
     Examples
     --------
     >>> f = Factorization(3.0, np.zeros(2), np.array([0.5, -0.5]), np.ones((2, 1)), np.ones((2, 1)), 0.1)
@@ -134,6 +136,8 @@ def fit_als(users: Any, items: Any, ratings: Any, *, n_users: int, n_items: int,
     -------
     Factorization
 
+    Koren, Bell & Volinsky (2009), IEEE Computer 42(8); Zhou et al. (2008), AAIM. Taught in ``casestudies/cs03_booking-ab.ipynb``.
+
     Examples
     --------
     >>> m = fit_als([0, 0, 1], [0, 1, 1], [5.0, 3.0, 4.0], n_users=2, n_items=2, rank=0, reg=0.0)
@@ -180,6 +184,8 @@ def fit_als(users: Any, items: Any, ratings: Any, *, n_users: int, n_items: int,
 
 def rmse(model: Factorization, users: Any, items: Any, ratings: Any) -> float:
     """Root mean squared error of ``model`` on the observed ``(users, items, ratings)``: the offline metric.
+
+    The offline metric of the Netflix Prize (Koren, Bell & Volinsky 2009). Taught in ``casestudies/cs03_booking-ab.ipynb``.
 
     Examples
     --------

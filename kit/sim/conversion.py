@@ -58,6 +58,8 @@ def recommend(scores: Any, *, k: int = 5, exclude: Any = None) -> np.ndarray:
     -------
     ndarray of int, shape (n_users, k)
 
+    Bernardi et al. (2019), KDD (recommendations tested online at Booking.com). Taught in ``casestudies/cs03_booking-ab.ipynb``.
+
     Examples
     --------
     >>> recommend([[0.1, 0.9, 0.5]], k=2, exclude=[[False, True, False]]).tolist()
@@ -93,6 +95,8 @@ class Population:
         Ceiling, midpoint and width of the booking response to the best shown item.
     click_max, click_mid, click_width : float
         The same for each shown item's click.
+
+    Bernardi et al. (2019), KDD: value performance saturation. Taught in ``casestudies/cs03_booking-ab.ipynb``.
 
     Examples
     --------
