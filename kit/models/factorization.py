@@ -146,7 +146,7 @@ def fit_als(users: Any, items: Any, ratings: Any, *, n_users: int, n_items: int,
     """
     check_range(n_users, "n_users", low=1, high=1_000_000, integer=True)
     check_range(n_items, "n_items", low=1, high=1_000_000, integer=True)
-    if n_users * n_items > 50_000_000:
+    if int(n_users) * int(n_items) > 50_000_000:
         raise ValueError(f"n_items: the dense n_users x n_items table is limited to 5e7 cells, got {n_users} x {n_items}")
     try:
         u = _index(users, "users", n_users, "n_users")
