@@ -46,6 +46,8 @@ NOT_FUZZED = {
     "kit.sim.policing.PolicingResult": "a result returned by the policing simulation",
     "kit.sim.replay.ReplayResult": "a result returned by replay()",
     "kit.text.watermark.WatermarkScore": "a result returned by GreenList.score()",
+    "kit.experiments.ZTest": "a result returned by ztest() and simulate_trials()",
+    "kit.models.factorization.Factorization": "a result returned by fit_als(); its verbs predict() and scores() are fuzzed",
 }
 
 

