@@ -153,6 +153,16 @@ def _render_one(font, digit: int | str, stroke: int, angle: float, box: float, d
     return out
 
 
+def _pose_draws(rng: np.random.Generator, n: int, jitter: Jitter, size: int) -> tuple[np.ndarray, ...]:
+    """Stroke, angle, box, shifts and blur of ``n`` renders, in this order (shared plumbing)."""
+    stroke = rng.integers(jitter.stroke[0], jitter.stroke[1] + 1, size=n)
+    angle = rng.uniform(-jitter.rotation, jitter.rotation, size=n)
+    box = rng.uniform(*jitter.scale, size=n) * 20 * size / 28
+    dx, dy = rng.uniform(-jitter.shift, jitter.shift, size=(2, n))
+    blur = rng.uniform(*jitter.blur, size=n)
+    return stroke, angle, box, dx, dy, blur
+
+
 def render_digits(n: int, *, seed: int = 0, jitter: Jitter | None = None,
                   fonts: list[Path] | None = None, size: int = 28) -> tuple[np.ndarray, np.ndarray]:
     """Render ``n`` labelled digits, balanced over 0-9, as white-on-black images like MNIST.
@@ -203,11 +213,7 @@ def render_digits(n: int, *, seed: int = 0, jitter: Jitter | None = None,
     rng = np.random.default_rng(seed)
     y = rng.permutation(np.arange(n) % 10).astype(np.int64)
     font_idx = rng.integers(len(loaded), size=n)
-    stroke = rng.integers(jitter.stroke[0], jitter.stroke[1] + 1, size=n)
-    angle = rng.uniform(-jitter.rotation, jitter.rotation, size=n)
-    box = rng.uniform(*jitter.scale, size=n) * 20 * size / 28
-    dx, dy = rng.uniform(-jitter.shift, jitter.shift, size=(2, n))
-    blur = rng.uniform(*jitter.blur, size=n)
+    stroke, angle, box, dx, dy, blur = _pose_draws(rng, n, jitter, size)
     noise = rng.normal(0, jitter.noise, size=(n, size, size)).astype(np.float32) if jitter.noise > 0 else None
     # drawn last, and only when used, so that renders without them are unchanged
     widen = rng.uniform(*jitter.widen, size=n) if jitter.widen != (1.0, 1.0) else np.ones(n)
@@ -329,11 +335,7 @@ def render_glyphs(n: int, chars: str = "ACEFHKLMNPRTUVWXY", *, seed: int = 0,
     rng = np.random.default_rng(seed)
     y = rng.permutation(np.arange(n) % len(chars)).astype(np.int64)
     font_idx = rng.integers(len(loaded), size=n)
-    stroke = rng.integers(jitter.stroke[0], jitter.stroke[1] + 1, size=n)
-    angle = rng.uniform(-jitter.rotation, jitter.rotation, size=n)
-    box = rng.uniform(*jitter.scale, size=n) * 20 * size / 28
-    dx, dy = rng.uniform(-jitter.shift, jitter.shift, size=(2, n))
-    blur = rng.uniform(*jitter.blur, size=n)
+    stroke, angle, box, dx, dy, blur = _pose_draws(rng, n, jitter, size)
     X = np.stack([_render_one(loaded[font_idx[i]], chars[y[i]], int(stroke[i]), float(angle[i]), float(box[i]),
                               float(dx[i]), float(dy[i]), float(blur[i]), size) for i in range(n)])
     if jitter.noise > 0:
