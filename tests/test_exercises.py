@@ -46,6 +46,7 @@ SOLUTIONS = {
     ("22", 5): (1 / 3, 0.05),                                 # wrong: the share of the whole set
     ("23", 1): (785, 784),                                    # wrong: the intercept forgotten
     ("24", 5): (0.18, 0.10),                                  # wrong: members against non-members
+    ("cs01", 1): (1 / 16, 1 / 15),                            # wrong: the loss alone, the margin forgotten
     ("cs03", 1): (14751, 7375),                               # wrong: the two arms' total halved (z for power forgotten)
 }
 

@@ -89,6 +89,13 @@ EXERCISES: list[Exercise] = [
                         "control, not with the non-members.",
                     high="too large: part of the attack's success is imputation, which the control achieves "
                          "without having seen anyone.")),
+    Exercise("cs01", 1, "the predicted probability of default above which the lender refuses, when a repaid loan "
+             "earns 1 unit and a default loses 15 (a number in [0, 1])",
+             number(1 / 16, tol=0.0005, close=0.003,
+                    right="approving pays (1 - p) - 15 p, refusing pays 0: refuse when p >= 1/16.",
+                    wrong="set the expected gain of approving, (1 - p) x 1 + p x (-15), equal to refusing's, 0.",
+                    low="too small: the margin on a repaid loan counts too; 1 / (1 + 15), not a smaller share.",
+                    high="too large: divide by the margin plus the loss, 1 + 15, not by the loss alone.")),
     Exercise("cs03", 1, "the visits per arm a two-sided 5% z-test needs for 80% power to detect a booking rate "
              "rising from 10% to 11% (a whole number)",
              number(lambda: float(_cs03_sample_size()), tol=0.01, close=0.05, relative=True,

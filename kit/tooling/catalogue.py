@@ -169,8 +169,12 @@ LESSONS: tuple[Lesson, ...] = (
 
 CASE_STUDIES: tuple[Lesson, ...] = (
     _l(1, "credit-2008", "Case studies", "Validation, monitoring, updating, ethics",
-       "a credit model deployed in 2006 meets the 2008 recession",
-       "business threshold, drift monitoring, a compatible retrain, a group audit", folder="casestudies"),
+       "a credit model fitted on 2000-2006 borrowers stays calibrated to the boom when the 2008 recession doubles "
+       "defaults, and its profit collapses",
+       "a threshold from a gain matrix, a calibration monitor deciding retraining, a release gate on the "
+       "negative-flip rate, a group audit, and a ledger of what each decision cost",
+       ["sim.replay", "sim.policies", "shift.detectors", "decisions", "evaluate", "fairness.metrics", "data"],
+       folder="casestudies"),
     _l(2, "tay-poisoning", "Case studies", "Monitoring, security (poisoning)",
        "an online learner is steered by a coordinated minority of its users",
        "rate limits, per-user weighting, quarantine against a trusted reference", folder="casestudies"),
