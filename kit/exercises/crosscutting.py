@@ -89,6 +89,13 @@ EXERCISES: list[Exercise] = [
                         "control, not with the non-members.",
                     high="too large: part of the attack's success is imputation, which the control achieves "
                          "without having seen anyone.")),
+    Exercise("cs02", 1, "the most attack copies the model can learn under a rate limit of 2 submissions per user per "
+             "hour, with 10 attacking accounts active for 20 hours (a whole number)",
+             number(10 * 2 * 20, tol=0.5, close=40,
+                    right="10 accounts x 2 per hour x 20 hours: the limit caps each account, not the group.",
+                    wrong="multiply the accounts by the cap per hour and by the hours of the attack.",
+                    low="too few: the cap applies to each of the 10 accounts, every hour of the attack.",
+                    high="too many: each account has at most 2 submissions learned per hour, whatever it sends.")),
     Exercise("cs03", 1, "the visits per arm a two-sided 5% z-test needs for 80% power to detect a booking rate "
              "rising from 10% to 11% (a whole number)",
              number(lambda: float(_cs03_sample_size()), tol=0.01, close=0.05, relative=True,
