@@ -178,11 +178,14 @@ def flood(phrases: Sequence[str], *, users: Sequence[Any], per_hour: int, hours:
         raise TypeError(f"phrases: expected a non-empty list of strings, got {type(phrases).__name__}")
     if isinstance(users, str) or not isinstance(users, Sequence) or not users:
         raise TypeError(f"users: expected a non-empty list of ids, got {type(users).__name__}")
-    if isinstance(hours, str) or not isinstance(hours, Sequence | np.ndarray) or not len(hours):
+    if isinstance(hours, str) or not isinstance(hours, Sequence | np.ndarray):
         raise TypeError(f"hours: expected a non-empty list of integers, got {type(hours).__name__}")
-    per_hour = int(check_range(per_hour, "per_hour", low=1, integer=True))
+    hours = as_array(hours, "hours", ndim=1)
+    if (hours != np.round(hours)).any():
+        raise ValueError("hours: expected whole numbers (hour indices)")
+    per_hour = int(check_range(per_hour, "per_hour", low=1, high=10_000, integer=True))
     rng = np.random.default_rng(check_seed(seed))
-    hour = np.repeat(np.asarray(hours, int), len(users) * per_hour)
+    hour = np.repeat(hours.astype(int), len(users) * per_hour)
     user = np.tile(np.repeat(np.asarray(users, dtype=object), per_hour), len(hours))
     text = np.asarray(phrases, dtype=object)[rng.integers(0, len(phrases), size=len(hour))]
     return pd.DataFrame({"text": text.tolist(), "user": user.tolist(), "hour": hour})
@@ -249,7 +252,7 @@ def learn_online(fit: Callable[[list[str]], Any], trusted: Sequence[str], texts:
     >>> frame, lm = learn_online(lambda t: NGramLM(2).fit(t), ["a b"], ["a c", "a c"], [0, 1],
     ...                          [True, True], lambda m: completion_prob(m, "a", "c"))
     >>> frame["probe"].round(2).tolist()
-    [0.33, 0.47]
+    [0.23, 0.38]
     """
     check_callable(fit, "fit")
     check_callable(probe, "probe")
