@@ -47,6 +47,7 @@ SOLUTIONS = {
     ("23", 1): (785, 784),                                    # wrong: the intercept forgotten
     ("24", 5): (0.18, 0.10),                                  # wrong: members against non-members
     ("cs01", 1): (1 / 16, 1 / 15),                            # wrong: the loss alone, the margin forgotten
+    ("cs02", 1): (400, 1000),                                 # wrong: every copy sent, the limit ignored
     ("cs03", 1): (14751, 7375),                               # wrong: the two arms' total halved (z for power forgotten)
 }
 

@@ -96,6 +96,13 @@ EXERCISES: list[Exercise] = [
                     wrong="set the expected gain of approving, (1 - p) x 1 + p x (-15), equal to refusing's, 0.",
                     low="too small: the margin on a repaid loan counts too; 1 / (1 + 15), not a smaller share.",
                     high="too large: divide by the margin plus the loss, 1 + 15, not by the loss alone.")),
+    Exercise("cs02", 1, "the most attack copies the model can learn under a rate limit of 2 submissions per user per "
+             "hour, with 10 attacking accounts active for 20 hours (a whole number)",
+             number(10 * 2 * 20, tol=0.5, close=40,
+                    right="10 accounts x 2 per hour x 20 hours: the limit caps each account, not the group.",
+                    wrong="multiply the accounts by the cap per hour and by the hours of the attack.",
+                    low="too few: the cap applies to each of the 10 accounts, every hour of the attack.",
+                    high="too many: each account has at most 2 submissions learned per hour, whatever it sends.")),
     Exercise("cs03", 1, "the visits per arm a two-sided 5% z-test needs for 80% power to detect a booking rate "
              "rising from 10% to 11% (a whole number)",
              number(lambda: float(_cs03_sample_size()), tol=0.01, close=0.05, relative=True,

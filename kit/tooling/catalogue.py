@@ -176,8 +176,12 @@ CASE_STUDIES: tuple[Lesson, ...] = (
        ["sim.replay", "sim.policies", "shift.detectors", "decisions", "evaluate", "fairness.metrics", "data"],
        folder="casestudies"),
     _l(2, "tay-poisoning", "Case studies", "Monitoring, security (poisoning)",
-       "an online learner is steered by a coordinated minority of its users",
-       "rate limits, per-user weighting, quarantine against a trusted reference", folder="casestudies"),
+       "a text model that keeps learning from its users is steered by a coordinated minority: ten accounts "
+       "make its reply to a prompt their phrase within hours",
+       "gates in front of the learner, each measured on the same attack: a per-user rate limit (trims it), "
+       "a quarantine by a two-sample test against trusted data (stops it, starves the learner), "
+       "sanitisation of repeated copies (stops it, keeps the honest gain)",
+       ["security.submissions", "text.ngram", "shift.twosample", "data"], folder="casestudies"),
     _l(3, "booking-ab", "Case studies", "Requirement encoding, monitoring",
        "a recommender's offline RMSE and click-through improve but bookings saturate, and small A/B tests "
        "declare winners with exaggerated lifts",

@@ -85,6 +85,7 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         poisoning,
         sanitise,
         stealing,
+        submissions,
     )
     from kit.shift import detectors, gate, ood, twosample
     from kit.sim import compare, conversion, impact, lending, policies, policing, replay
@@ -165,6 +166,19 @@ def _build_base() -> dict[str, Callable[[], tuple[Callable, dict[str, Any]]]]:
         "kit.evaluate.pair_confusion": lambda: (evaluate.pair_confusion, dict(y_true=[6, 6, 9, 9], y_pred=[9, 6, 9, 9], a=6, b=9)),
         "kit.evaluate.confusion_pairs": lambda: (evaluate.confusion_pairs, dict(y_true=[6, 6, 9, 1], y_pred=[9, 6, 9, 1], top=2)),
         "kit.evaluate.flip_rates": lambda: (evaluate.flip_rates, dict(y_true=[1, 1, 0, 0], y_old=[1, 0, 0, 1], y_new=[1, 1, 1, 0])),
+        "kit.security.submissions.rate_limit": lambda: (submissions.rate_limit, dict(users=[1, 1, 2], hours=[0, 0, 0],
+                                                                                      cap=1)),
+        "kit.security.submissions.first_copies": lambda: (submissions.first_copies, dict(texts=["a b", "A b!", "c"])),
+        "kit.security.submissions.quarantine": lambda: (submissions.quarantine, dict(
+            reference=rng.normal(size=(40, 2)), features=rng.normal(size=(20, 2)), hours=np.repeat([0, 1], 10),
+            alpha=0.05)),
+        "kit.security.submissions.flood": lambda: (submissions.flood, dict(phrases=["a b"], users=["m"], per_hour=2,
+                                                                            hours=[0, 1], seed=0)),
+        "kit.security.submissions.completion_prob": lambda: (submissions.completion_prob, dict(
+            lm=tng.NGramLM(order=2).fit(["a b", "a c"]), prompt="a", continuation="b")),
+        "kit.security.submissions.learn_online": lambda: (submissions.learn_online, dict(
+            fit=tng.NGramLM(order=2).fit, trusted=["a b"], texts=["a c", "a c"], hours=np.array([0, 1]),
+            keep=np.array([True, False]), probe=lambda m: 0.5, every=1)),
         "kit.text.ngram.tokenize": lambda: (tng.tokenize, dict(text="a b", unit="word")),
         "kit.text.ngram.detokenize": lambda: (tng.detokenize, dict(tokens=["a", "b"], unit="char")),
         "kit.text.ngram.NGramLM": lambda: (tng.NGramLM, dict(order=2, unit="word")),
